@@ -1,0 +1,124 @@
+"""The `linkdesk` command: parses the command line, then starts the window or a CLI command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from linkdesk import __version__
+from linkdesk.core.errors import RedactingFilter
+
+EPILOG = """\
+commands:
+  (none)     open the window
+  create     create a payment link and print its URL
+  methods    list the payment methods links can use
+  key        store, clear or show the secret API key in the system keyring
+  emulator   run the local billing.io API emulator in the foreground
+
+exit codes: 0 success, 2 invalid input, 3 billing.io refused the request,
+4 network or server failure, 5 no usable API key or keyring, 1 anything else.
+"""
+
+
+def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Options accepted both before and after a command name."""
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="use the built-in billing.io emulator and a demo key (no account needed)",
+    )
+    parser.add_argument(
+        "--api-base",
+        metavar="URL",
+        default=default,
+        help="billing.io API address (default: $LINKDESK_API_BASE or https://api.billing.io/v1)",
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="log what linkdesk does to standard error",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="linkdesk",
+        description="billing.io payment links with a QR code, at the shop counter.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"linkdesk {__version__}")
+    _common_options(parser, suppress=False)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="open the window, wait until it is ready for input, then exit 0",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    _common_options(common, suppress=True)
+
+    create = commands.add_parser("create", parents=[common], help="create a payment link")
+    create.add_argument("--amount", required=True, help="amount in USD, e.g. 29.99")
+    create.add_argument(
+        "--method", metavar="PM_ID", help="payment method id (default: the account's default)"
+    )
+    create.add_argument("--description", help="text shown on the payment page (512 at most)")
+    create.add_argument(
+        "--expires-in", metavar="SECONDS", help="lifetime in seconds, at least 300 (default: none)"
+    )
+    create.add_argument("--json", action="store_true", help="print the link as JSON")
+
+    methods = commands.add_parser("methods", parents=[common], help="list payment methods")
+    methods.add_argument("--json", action="store_true", help="print the methods as JSON")
+
+    key = commands.add_parser("key", parents=[common], help="manage the secret API key")
+    key.add_argument("action", choices=["set", "clear", "status"])
+    key.add_argument(
+        "--environment",
+        choices=["sandbox", "live"],
+        help="with clear: only this environment's key (default: both)",
+    )
+
+    emulator = commands.add_parser("emulator", help="run the billing.io API emulator")
+    emulator.add_argument("emulator_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    return parser
+
+
+def configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("linkdesk")
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.verbose)
+
+    if args.command == "emulator":
+        from linkdesk.emulator.cli import main as emulator_main
+
+        return emulator_main(list(args.emulator_args))
+    if args.command is not None:
+        from linkdesk import cli
+
+        return cli.run(args)
+
+    from linkdesk.ui.main import run_gui
+
+    return run_gui(
+        demo=args.demo,
+        api_base=args.api_base,
+        smoke=args.smoke,
+        argv=[sys.argv[0] if sys.argv else "linkdesk"],
+    )

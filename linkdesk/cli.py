@@ -1,0 +1,249 @@
+"""linkdesk from a terminal: create links, list methods and manage the key, on the same core.
+
+Every failure is one line on standard error and an exit code (see `linkdesk --help`),
+never a traceback. The key comes from $BILLING_API_KEY when set, else the keyring;
+`key set` reads it from standard input or a hidden prompt, never from the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from linkdesk.core import errors
+from linkdesk.core.billing import BillingClient, new_idempotency_key, resolve_base_url
+from linkdesk.core.links import Environment, LinkRequest, PaymentLink, PaymentMethod
+from linkdesk.core.money import format_amount, format_usd
+
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_INVALID = 2
+EXIT_REFUSED = 3
+EXIT_UNREACHABLE = 4
+EXIT_NO_KEY = 5
+
+KEY_ENV = "BILLING_API_KEY"
+
+
+class _Failure(Exception):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def run(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
+    """Run one CLI command; return its exit code."""
+    try:
+        if args.command == "key":
+            return _key(args, stdin or sys.stdin)
+        with _client(args) as client:
+            if args.command == "create":
+                return _create(args, client)
+            return _methods(args, client)
+    except _Failure as failure:
+        _fail(failure.message)
+        return failure.code
+    except errors.LinkdeskError as error:
+        _fail(error.message)
+        return _exit_code(error)
+    except KeyboardInterrupt:
+        _fail("Stopped.")
+        return 130
+    except Exception as error:  # the promise is one line, never a traceback
+        _fail(f"Unexpected problem ({type(error).__name__}); run again with --verbose.")
+        return EXIT_UNEXPECTED
+
+
+def _fail(message: str) -> None:
+    print(f"linkdesk: {errors.redact(message)}", file=sys.stderr)
+
+
+def _exit_code(error: errors.LinkdeskError) -> int:
+    if isinstance(error, errors.InvalidInput | errors.InvalidKey | errors.ConfigurationError):
+        return EXIT_INVALID
+    if isinstance(error, errors.AuthenticationError | errors.SecretStoreError):
+        return EXIT_NO_KEY
+    if isinstance(
+        error,
+        errors.NetworkError
+        | errors.MalformedResponse
+        | errors.ServerError
+        | errors.ProxyError
+        | errors.RateLimited,
+    ):
+        return EXIT_UNREACHABLE
+    if isinstance(error, errors.ApiError):
+        return EXIT_REFUSED
+    return EXIT_UNEXPECTED
+
+
+@contextmanager
+def _client(args: argparse.Namespace) -> Iterator[BillingClient]:
+    if getattr(args, "demo", False):
+        from linkdesk.demo import DEMO_KEY, start_demo
+
+        emulator, base_url = start_demo()
+        try:
+            with BillingClient(DEMO_KEY, base_url) as client:
+                yield client
+        finally:
+            emulator.stop()
+        return
+    base_url = resolve_base_url(getattr(args, "api_base", None), os.environ)
+    key = os.environ.get(KEY_ENV, "").strip()
+    if key:
+        from linkdesk.core.secrets import check_key
+
+        key, _ = check_key(key)
+    else:
+        key = _store().active_key() or ""
+    if not key:
+        raise _Failure(
+            "No API key: run `linkdesk key set`, set BILLING_API_KEY, or try --demo.",
+            EXIT_NO_KEY,
+        )
+    with BillingClient(key, base_url) as client:
+        yield client
+
+
+def _store() -> Any:
+    from linkdesk.core.secrets import SecretStore
+
+    return SecretStore()
+
+
+# Commands --------------------------------------------------------------------------------
+
+
+def _create(args: argparse.Namespace, client: BillingClient) -> int:
+    lifetime = _lifetime(args.expires_in)
+    method_id = args.method
+    # Check what was typed before asking billing.io anything.
+    LinkRequest.build(args.amount, method_id or "default", args.description, lifetime)
+    if not method_id:
+        method_id = _default_method(client.list_payment_methods()).id
+    request = LinkRequest.build(args.amount, method_id, args.description, lifetime)
+    link = client.create_payment_link(request, new_idempotency_key())
+    if args.json:
+        print(json.dumps(_link_json(link, client.environment), ensure_ascii=False, indent=2))
+    else:
+        print(link.url)
+        expiry = link.expires_at.isoformat() if link.expires_at else "no expiry"
+        print(
+            f"{format_usd(link.amount_usd)}, {client.environment.badge}, expires: {expiry}",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _lifetime(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise _Failure(
+            "--expires-in takes whole seconds, at least 300 (5 minutes).", EXIT_INVALID
+        ) from None
+
+
+def _default_method(methods: list[PaymentMethod]) -> PaymentMethod:
+    for method in methods:
+        if method.is_default:
+            return method
+    if methods:
+        return methods[0]
+    raise _Failure(
+        "This account has no active payment method; add one in the billing.io dashboard.",
+        EXIT_REFUSED,
+    )
+
+
+def _methods(args: argparse.Namespace, client: BillingClient) -> int:
+    methods = client.list_payment_methods()
+    if args.json:
+        print(json.dumps([_method_json(m) for m in methods], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for method in methods:
+        mark = " (default)" if method.is_default else ""
+        hint = f"  {method.limits_hint}" if method.limits_hint else ""
+        print(f"{method.id}  {method.label}{mark}{hint}")
+    return EXIT_OK
+
+
+def _key(args: argparse.Namespace, stdin: TextIO) -> int:
+    store = _store()
+    if args.action == "set":
+        key = _read_key(stdin)
+        environment = store.save(key)
+        where = "the system keyring" if store.persistent else "memory only (no keyring)"
+        print(f"Saved the {environment.value} key {_mask(key)} in {where}.")
+        if store.problem:
+            _fail(store.problem)
+        return EXIT_OK
+    if args.action == "clear":
+        targets = [Environment(args.environment)] if args.environment else list(Environment)
+        for environment in targets:
+            store.clear(environment)
+        print("Cleared " + " and ".join(e.value for e in targets) + " key.")
+        return EXIT_OK
+    for environment, masked in store.status():
+        print(f"{environment.value}: {masked or 'no key'}")
+    if store.problem:
+        print(store.problem)
+    if os.environ.get(KEY_ENV):
+        print(f"{KEY_ENV} is set and takes precedence over the keyring.")
+    return EXIT_OK
+
+
+def _read_key(stdin: TextIO) -> str:
+    if stdin.isatty():
+        text = getpass.getpass("Paste the secret key (input hidden): ")
+    else:
+        text = stdin.readline(4096)
+    from linkdesk.core.secrets import check_key
+
+    key, _ = check_key(text)
+    return key
+
+
+def _mask(key: str) -> str:
+    from linkdesk.core.secrets import mask
+
+    return str(mask(key))
+
+
+def _link_json(link: PaymentLink, environment: Environment) -> dict[str, Any]:
+    return {
+        "id": link.id,
+        "url": link.url,
+        "amount_usd": format_amount(link.amount_usd),
+        "payment_method_id": link.payment_method_id,
+        "description": link.description,
+        "expires_at": link.expires_at.isoformat() if link.expires_at else None,
+        "created_at": link.created_at.isoformat() if link.created_at else None,
+        "environment": (link.environment or environment).value,
+    }
+
+
+def _method_json(method: PaymentMethod) -> dict[str, Any]:
+    return {
+        "id": method.id,
+        "label": method.label,
+        "chain": method.chain,
+        "token": method.token,
+        "is_default": method.is_default,
+        "min_amount_usd": format_amount(method.min_amount_usd)
+        if method.min_amount_usd is not None
+        else None,
+        "max_amount_usd": format_amount(method.max_amount_usd)
+        if method.max_amount_usd is not None
+        else None,
+    }

@@ -1,0 +1,1 @@
+"""Plain-Python heart of linkdesk: money, links, errors, the API client, secrets; no Qt."""
