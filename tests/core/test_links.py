@@ -1,0 +1,207 @@
+"""LinkRequest validation and tolerant-but-strict reading of billing.io's answers."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from linkdesk.core.errors import InvalidInput, MalformedResponse
+from linkdesk.core.links import (
+    LIFETIMES,
+    Environment,
+    LinkRequest,
+    LinkState,
+    PaymentLink,
+    PaymentMethod,
+    clean_description,
+)
+
+LINK = {
+    "id": "pl_0123456789abcdef01234567",
+    "org_id": "org_1",
+    "amount_usd": Decimal("29.99"),
+    "payment_method_id": "pm_1",
+    "description": "Coffee",
+    "url": "https://pay.billing.io/pl_0123456789abcdef01234567",
+    "expires_at": "2026-11-24T10:15:00Z",
+    "environment": "sandbox",
+    "created_at": "2026-11-24T10:00:00Z",
+}
+
+
+def test_valid_request_and_exact_json_number():
+    request = LinkRequest.build("29.99", "pm_1", "Coffee", 900)
+    body = request.to_json()
+    assert body == (
+        b'{"amount_usd":29.99,"payment_method_id":"pm_1",'
+        b'"description":"Coffee","expires_in_seconds":900}'
+    )
+    assert json.loads(body, parse_float=Decimal)["amount_usd"] == Decimal("29.99")
+
+
+def test_optional_fields_are_omitted():
+    body = json.loads(LinkRequest.build("5", "pm_1").to_json())
+    assert body == {"amount_usd": 5.0, "payment_method_id": "pm_1"}
+    assert b'"amount_usd":5.00' in LinkRequest.build("5", "pm_1").to_json()
+
+
+def test_errors_are_keyed_by_field():
+    with pytest.raises(InvalidInput) as caught:
+        LinkRequest.build("", "", "x" * 513, 299)
+    assert set(caught.value.errors) == {
+        "amount_usd",
+        "payment_method_id",
+        "description",
+        "expires_in_seconds",
+    }
+    assert "1 characters too long" in caught.value.errors["description"]
+
+
+@pytest.mark.parametrize("lifetime", [True, 300.5, -1, 0, 299])
+def test_lifetime_must_be_an_integer_of_at_least_300(lifetime):
+    with pytest.raises(InvalidInput) as caught:
+        LinkRequest.build("1", "pm_1", None, lifetime)
+    assert list(caught.value.errors) == ["expires_in_seconds"]
+
+
+def test_presets_include_the_required_lifetimes():
+    seconds = [lifetime.seconds for lifetime in LIFETIMES]
+    assert seconds == [300, 900, 3600, 86400, 604800, None]
+    for lifetime in LIFETIMES:
+        LinkRequest.build("1", "pm_1", None, lifetime.seconds)
+
+
+def test_description_of_512_characters_is_accepted_and_513_refused():
+    assert LinkRequest.build("1", "pm_1", "é" * 512).description == "é" * 512
+    with pytest.raises(InvalidInput):
+        LinkRequest.build("1", "pm_1", "é" * 513)
+
+
+def test_description_cleaning_keeps_rtl_and_emoji_but_drops_controls():
+    assert clean_description("a\x00b\x07c") == "abc"
+    assert clean_description("line one\nline two\ttab") == "line one line two tab"
+    assert clean_description("\u202eevil\u202c") == "evil"
+    assert clean_description("شكرا لك 🙏") == "شكرا لك 🙏"
+    assert clean_description("👨\u200d👩\u200d👧") == "👨\u200d👩\u200d👧"
+    assert LinkRequest.build("1", "pm_1", "   ").description is None
+
+
+def test_ten_megabyte_description_is_refused_quickly():
+    with pytest.raises(InvalidInput) as caught:
+        LinkRequest.build("1", "pm_1", "x" * 10_000_000)
+    assert "too long" in caught.value.errors["description"]
+
+
+def test_payment_link_reads_every_field():
+    link = PaymentLink.from_api({**LINK, "future_field": {"nested": True}})
+    assert link.id == LINK["id"]
+    assert link.amount_usd == Decimal("29.99")
+    assert link.environment is Environment.SANDBOX
+    assert link.expires_at == datetime(2026, 11, 24, 10, 15, tzinfo=UTC)
+    assert link.state(link.expires_at - timedelta(seconds=1)) is LinkState.ACTIVE
+    assert link.state(link.expires_at) is LinkState.EXPIRED
+
+
+def test_payment_link_tolerates_missing_optional_fields():
+    link = PaymentLink.from_api({"id": "pl_1", "url": "https://x/pl_1", "amount_usd": 1})
+    assert link.description is None
+    assert link.expires_at is None
+    assert link.state() is LinkState.NO_EXPIRY
+    assert link.remaining() is None
+
+
+@pytest.mark.parametrize("field", ["id", "url", "amount_usd"])
+def test_payment_link_requires_what_the_app_depends_on(field):
+    data = dict(LINK)
+    del data[field]
+    with pytest.raises(MalformedResponse) as caught:
+        PaymentLink.from_api(data)
+    assert field in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"amount_usd": "lots"},
+        {"amount_usd": True},
+        {"amount_usd": -1},
+        {"amount_usd": float("nan")},
+        {"url": "javascript:alert(1)"},
+        {"url": 5},
+        {"id": ""},
+        {"id": ["pl_1"]},
+    ],
+)
+def test_payment_link_rejects_bad_values(bad):
+    with pytest.raises(MalformedResponse):
+        PaymentLink.from_api({**LINK, **bad})
+
+
+@pytest.mark.parametrize("data", [None, [], "pl_1", 5, [LINK]])
+def test_json_that_is_not_an_object_is_malformed(data):
+    with pytest.raises(MalformedResponse):
+        PaymentLink.from_api(data)
+
+
+def test_payment_method_label_and_limits():
+    method = PaymentMethod.from_api(
+        {
+            "id": "pm_1",
+            "chain": "tron",
+            "token": "USDT",
+            "display_name": None,
+            "min_amount_usd": 5,
+            "max_amount_usd": Decimal("500.00"),
+            "is_default": "yes",
+        }
+    )
+    assert method.label == "USDT on Tron"
+    assert method.is_default is False
+    assert method.limits_hint == "$5.00 to $500.00"
+    assert method.limit_problem(Decimal("4.99")) == "USDT on Tron takes at least $5.00."
+    assert method.limit_problem(Decimal("500.01")) == "USDT on Tron takes at most $500.00."
+    assert method.limit_problem(Decimal("5")) is None
+    named = PaymentMethod.from_api({"id": "pm_2", "display_name": "Shop wallet"})
+    assert named.label == "Shop wallet"
+    assert PaymentMethod.from_api({"id": "pm_3"}).label == "pm_3"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(st.sampled_from([*LINK, "extra"]), json_values))
+def test_link_reader_never_fails_with_anything_but_malformed_response(data):
+    try:
+        link = PaymentLink.from_api(data)
+    except MalformedResponse as error:
+        assert error.message
+    else:
+        assert isinstance(link.id, str)
+        assert isinstance(link.amount_usd, Decimal)
+
+
+@given(json_values)
+def test_method_reader_never_fails_with_anything_but_malformed_response(data):
+    try:
+        method = PaymentMethod.from_api(data)
+    except MalformedResponse:
+        pass
+    else:
+        assert method.label
+
+
+def test_environment_for_key():
+    assert Environment.for_key("sk_live_abc") is Environment.LIVE
+    assert Environment.for_key("sk_test_abc") is Environment.SANDBOX
+    assert Environment.SANDBOX.badge == "TEST"
+    with pytest.raises(ValueError, match=r"not a billing\.io"):
+        Environment.for_key("pk_test_abc")
