@@ -1,0 +1,165 @@
+"""Creating one payment link at a time: the in-flight guard, Cancel, and idempotency keys.
+
+`LinkCreator` sits between the form and the API worker. It refuses a second create while
+one is in flight, lets the cashier cancel, and chooses the Idempotency-Key: a new one per
+press of Create, except that a press repeating a request whose outcome is unknown (a
+timeout, a dropped connection, a cancel) reuses the key of that request, so a lost
+answer never turns into a second link. A link that arrives after Cancel is still shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from linkdesk.core.billing import new_idempotency_key
+from linkdesk.core.errors import (
+    Cancelled,
+    LinkdeskError,
+    MalformedResponse,
+    NetworkError,
+    ProxyError,
+    ServerError,
+    UnexpectedStatus,
+)
+from linkdesk.core.links import LinkRequest, PaymentLink
+from linkdesk.ui.worker import ApiService
+
+# Failures after which billing.io may or may not have made the link.
+OUTCOME_UNKNOWN: tuple[type[LinkdeskError], ...] = (
+    Cancelled,
+    NetworkError,
+    MalformedResponse,
+    ServerError,
+    ProxyError,
+    UnexpectedStatus,
+)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    request: LinkRequest
+    idempotency_key: str
+
+
+class IdempotencyMemo:
+    """Remembers the key of the last create whose outcome is unknown, for that request only."""
+
+    def __init__(self) -> None:
+        self._pending: _Attempt | None = None
+
+    def key_for(self, request: LinkRequest) -> str:
+        if self._pending is not None and self._pending.request == request:
+            return self._pending.idempotency_key
+        self._pending = None
+        return new_idempotency_key()
+
+    def outcome_unknown(self, request: LinkRequest, idempotency_key: str) -> None:
+        self._pending = _Attempt(request, idempotency_key)
+
+    def forget(self) -> None:
+        self._pending = None
+
+    @property
+    def pending_key(self) -> str | None:
+        return self._pending.idempotency_key if self._pending else None
+
+
+class LinkCreator(QObject):
+    """Runs one create at a time on the API worker and reports how it ended."""
+
+    busy_changed = Signal(bool)
+    created = Signal(object, bool)  # PaymentLink, True when it arrived after Cancel
+    failed = Signal(object)  # LinkdeskError
+    cancelled = Signal()
+
+    def __init__(self, api: ApiService, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._api = api
+        self.memo = IdempotencyMemo()
+        self._job: int | None = None
+        self._attempt: _Attempt | None = None
+        # Cancelled creates still on the wire, whose link must not be lost if it comes.
+        self._abandoned: dict[int, _Attempt] = {}
+        # Creates whose link already arrived through an abandoned one: their answer is moot.
+        self._moot: set[int] = set()
+        api.finished.connect(self.on_api_finished)
+        api.failed.connect(self.on_api_failed)
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    @property
+    def idempotency_key(self) -> str | None:
+        """The key of the create in flight, else the one a repeat of the last request reuses."""
+        return self._attempt.idempotency_key if self._attempt else self.memo.pending_key
+
+    def create(self, request: LinkRequest) -> bool:
+        """Start creating; False (and nothing sent) while another create is in flight."""
+        if self._job is not None:
+            return False
+        attempt = _Attempt(request, self.memo.key_for(request))
+        self._attempt = attempt
+        self._job = self._api.create_link(request, attempt.idempotency_key)
+        self.busy_changed.emit(True)
+        return True
+
+    def cancel(self) -> None:
+        """Stop waiting for the create in flight; its link is still shown if it comes."""
+        if self._job is None or self._attempt is None:
+            return
+        self._api.cancel(self._job)
+        self._abandoned[self._job] = self._attempt
+        self.memo.outcome_unknown(self._attempt.request, self._attempt.idempotency_key)
+        self._finish()
+        self.cancelled.emit()
+
+    def forget_key(self) -> None:
+        """The form changed: the next press of Create is a new create."""
+        self.memo.forget()
+
+    def _finish(self) -> None:
+        self._job = None
+        self._attempt = None
+        self.busy_changed.emit(False)
+
+    @Slot(int, object)
+    def on_api_finished(self, job_id: int, result: object) -> None:
+        if job_id in self._moot:
+            self._moot.discard(job_id)
+            return
+        if job_id == self._job and isinstance(result, PaymentLink):
+            self.memo.forget()
+            self._finish()
+            self.created.emit(result, False)
+            return
+        abandoned = self._abandoned.pop(job_id, None)
+        if abandoned is None or not isinstance(result, PaymentLink):
+            return
+        self.memo.forget()
+        if self._attempt is not None and self._attempt.idempotency_key == abandoned.idempotency_key:
+            # The cashier pressed Create again for the same request; this is its link
+            # (the repeat would only get it replayed), so end the wait now.
+            if self._job is not None:
+                self._moot.add(self._job)
+            self._finish()
+            self.created.emit(result, False)
+        else:
+            self.created.emit(result, True)
+
+    @Slot(int, object)
+    def on_api_failed(self, job_id: int, error: object) -> None:
+        if job_id != self._job or self._attempt is None:
+            self._abandoned.pop(job_id, None)
+            self._moot.discard(job_id)
+            return
+        if not isinstance(error, LinkdeskError):
+            error = LinkdeskError()
+        if isinstance(error, OUTCOME_UNKNOWN):
+            self.memo.outcome_unknown(self._attempt.request, self._attempt.idempotency_key)
+        else:
+            self.memo.forget()
+        self._finish()
+        self.failed.emit(error)

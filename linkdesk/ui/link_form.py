@@ -1,0 +1,481 @@
+"""`LinkForm`: what the cashier fills in (amount, payment method, description, lifetime).
+
+The form validates as the cashier types with the core's own rules (`LinkRequest.build`,
+`PaymentMethod.limit_problem`) and shows each problem beside its field. Enter anywhere
+in the form asks for a link; the form only emits `submitted` with a valid `LinkRequest`
+and never talks to billing.io itself.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from linkdesk.core.errors import InvalidInput, LinkdeskError
+from linkdesk.core.links import (
+    DEFAULT_LIFETIME,
+    LIFETIMES,
+    MAX_DESCRIPTION,
+    LinkRequest,
+    PaymentMethod,
+)
+from linkdesk.core.money import AmountError, parse_amount
+
+AMOUNT = "amount_usd"
+METHOD = "payment_method_id"
+DESCRIPTION = "description"
+LIFETIME = "expires_in_seconds"
+FIELDS = (AMOUNT, METHOD, DESCRIPTION, LIFETIME)
+
+LOADING_METHODS = "Loading payment methods…"
+NO_METHODS = (
+    "This billing.io account has no active payment method; add one in the billing.io "
+    "dashboard, then press Retry."
+)
+DESCRIPTION_CUT = (
+    f"Cut to {MAX_DESCRIPTION} characters, the most a description can hold; check the end."
+)
+
+
+class Note(QLabel):
+    """The line under a field: a quiet hint, or a problem to fix (styled as an error)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setObjectName("note")
+        self.setProperty("error", False)
+        self._hint = ""
+        self._error = ""
+
+    @property
+    def error(self) -> str:
+        return self._error
+
+    def set_hint(self, text: str) -> None:
+        self._hint = text
+        self._render()
+
+    def set_error(self, text: str) -> None:
+        self._error = text
+        self._render()
+
+    def _render(self) -> None:
+        is_error = bool(self._error)
+        self.setText(self._error or self._hint)
+        self.setVisible(bool(self._error or self._hint))
+        if self.property("error") != is_error:
+            self.setProperty("error", is_error)
+            self.style().unpolish(self)
+            self.style().polish(self)
+        self.setAccessibleName("Problem" if is_error else "Hint")
+
+
+class LinkForm(QWidget):
+    """The new-link form; Enter anywhere in it creates."""
+
+    submitted = Signal(object)  # a valid LinkRequest
+    cancel_requested = Signal()
+    edited = Signal()  # the cashier changed something: a new create from now on
+    lifetime_chosen = Signal(object)  # seconds, or None for no expiry
+    methods_retry_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("linkForm")
+        self._methods: list[PaymentMethod] = []
+        self._methods_ready = False
+        self._busy = False
+        self._filling = False  # True while the form itself changes a field
+        self._show_all = False  # after a press of Create, even untouched fields speak
+
+        self.amount = QLineEdit()
+        self.amount.setObjectName("amount")
+        self.amount.setPlaceholderText("29.99")
+        self.amount.setMaxLength(64)
+        self.amount.setAccessibleName("Amount in US dollars")
+        font = QFont(self.amount.font())
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        self.amount.setFont(font)
+        self.amount_note = Note()
+
+        self.method = QComboBox()
+        self.method.setObjectName("method")
+        self.method.setAccessibleName("Payment method")
+        self.method.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.method.setMinimumContentsLength(14)
+        self.method_retry = QPushButton("&Retry")
+        self.method_retry.setAutoDefault(False)
+        self.method_retry.setToolTip("Load the payment methods again")
+        self.method_retry.hide()
+        self.method_note = Note()
+
+        self.description = QLineEdit()
+        self.description.setObjectName("description")
+        self.description.setPlaceholderText("Optional: shown to the customer")
+        # A cap, not just a check: a 10 MB paste must not be laid out by the line edit.
+        self.description.setMaxLength(MAX_DESCRIPTION)
+        self.description.setAccessibleName("Description")
+        self.description_note = Note()
+        self._description_cut = False
+
+        self.lifetime = QComboBox()
+        self.lifetime.setObjectName("lifetime")
+        self.lifetime.setAccessibleName("Lifetime of the link")
+        for choice in LIFETIMES:
+            self.lifetime.addItem(choice.label)
+        self.lifetime.setCurrentIndex(LIFETIMES.index(DEFAULT_LIFETIME))
+        self.lifetime_note = Note()
+
+        self.create_button = QPushButton("&Create link")
+        self.create_button.setObjectName("createButton")
+        self.create_button.setAutoDefault(False)
+        self.create_button.setToolTip("Create the payment link (Enter)")
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(8)
+        self.progress.setAccessibleName("Creating link")
+        self.busy_label = QLabel("Creating link…")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.setToolTip("Stop waiting for billing.io (Esc)")
+        self.busy_row = QWidget()
+        busy_layout = QHBoxLayout(self.busy_row)
+        busy_layout.setContentsMargins(0, 0, 0, 0)
+        busy_layout.addWidget(self.busy_label)
+        busy_layout.addWidget(self.progress, 1)
+        busy_layout.addWidget(self.cancel_button)
+        self.busy_row.hide()
+
+        self._notes = {
+            AMOUNT: self.amount_note,
+            METHOD: self.method_note,
+            DESCRIPTION: self.description_note,
+            LIFETIME: self.lifetime_note,
+        }
+        self._inputs: dict[str, QWidget] = {
+            AMOUNT: self.amount,
+            METHOD: self.method,
+            DESCRIPTION: self.description,
+            LIFETIME: self.lifetime,
+        }
+        self._layout()
+        self._connect()
+        self.set_methods_loading()
+        self._update_description_count()
+        self.setFocusProxy(self.amount)
+
+    def _layout(self) -> None:
+        self.fields = QWidget()
+        form = QFormLayout(self.fields)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setVerticalSpacing(4)
+
+        method_row = QHBoxLayout()
+        method_row.setContentsMargins(0, 0, 0, 0)
+        method_row.addWidget(self.method, 1)
+        method_row.addWidget(self.method_retry)
+
+        rows: list[tuple[str, QWidget, object, Note]] = [
+            ("&Amount (USD)", self.amount, self.amount, self.amount_note),
+            ("&Payment method", self.method, method_row, self.method_note),
+            ("&Description", self.description, self.description, self.description_note),
+            ("&Lifetime", self.lifetime, self.lifetime, self.lifetime_note),
+        ]
+        for text, buddy, field, note in rows:
+            label = QLabel(text)
+            label.setBuddy(buddy)
+            column = QVBoxLayout()
+            column.setContentsMargins(0, 0, 0, 6)
+            column.setSpacing(2)
+            if isinstance(field, QHBoxLayout):
+                column.addLayout(field)
+            else:
+                column.addWidget(field)  # type: ignore[arg-type]
+            column.addWidget(note)
+            form.addRow(label, column)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.create_button)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.fields)
+        outer.addLayout(buttons)
+        outer.addWidget(self.busy_row)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+    def _connect(self) -> None:
+        self.amount.textEdited.connect(self.on_field_edited)
+        self.description.textEdited.connect(self.on_field_edited)
+        self.description.textChanged.connect(self.on_description_text_changed)
+        self.description.inputRejected.connect(self.on_description_input_rejected)
+        self.method.currentIndexChanged.connect(self.on_method_current_index_changed)
+        self.lifetime.currentIndexChanged.connect(self.on_lifetime_current_index_changed)
+        self.method_retry.clicked.connect(self.on_method_retry_clicked)
+        self.create_button.clicked.connect(self.on_create_button_clicked)
+        self.cancel_button.clicked.connect(self.on_cancel_button_clicked)
+
+    # What the window tells the form -------------------------------------------------
+
+    @property
+    def methods_ready(self) -> bool:
+        return self._methods_ready
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def set_methods_loading(self) -> None:
+        self._methods_ready = False
+        self._fill_methods([], LOADING_METHODS)
+        self.method_retry.hide()
+        self.method_note.set_error("")
+        self.method_note.set_hint("")
+
+    def set_methods(self, methods: list[PaymentMethod]) -> None:
+        """Offer these methods (disabled ones are left out); keep the choice if it is still
+        offered, else preselect the account's default."""
+        offered = [m for m in methods if (m.status or "active") == "active"]
+        previous = self.selected_method()
+        self._methods_ready = bool(offered)
+        if not offered:
+            self._fill_methods([], "No active payment method")
+            self.method_retry.show()
+            self.method_note.set_error(NO_METHODS)
+            return
+        self._fill_methods(offered, None)
+        chosen = next((m for m in offered if previous and m.id == previous.id), None)
+        chosen = chosen or next((m for m in offered if m.is_default), offered[0])
+        self._filling = True
+        self.method.setCurrentIndex(offered.index(chosen))
+        self._filling = False
+        self.method_retry.hide()
+        self.method_note.set_error("")
+        self._revalidate()
+
+    def set_methods_failed(self, message: str) -> None:
+        self._methods_ready = False
+        self._fill_methods([], "Payment methods could not be loaded")
+        self.method_retry.show()
+        self.method_note.set_error(message)
+
+    def _fill_methods(self, methods: list[PaymentMethod], placeholder: str | None) -> None:
+        self._filling = True
+        self._methods = list(methods)
+        self.method.clear()
+        if placeholder is not None:
+            self.method.addItem(placeholder)
+            self.method.setEnabled(False)
+        else:
+            for method in methods:
+                self.method.addItem(method.label, method.id)
+            self.method.setEnabled(True)
+        self._filling = False
+        self._update_method_hint()
+
+    def set_lifetime(self, seconds: int | None) -> None:
+        for index, choice in enumerate(LIFETIMES):
+            if choice.seconds == seconds:
+                self._filling = True
+                self.lifetime.setCurrentIndex(index)
+                self._filling = False
+                return
+
+    def set_busy(self, busy: bool) -> None:
+        """While a link is being created the fields are locked and Cancel is offered."""
+        self._busy = busy
+        self.fields.setEnabled(not busy)
+        self.create_button.setEnabled(not busy)
+        self.busy_row.setVisible(busy)
+        if busy:
+            self.cancel_button.setFocus()
+        else:
+            self.focus_amount()
+
+    def focus_amount(self) -> None:
+        self.amount.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.amount.selectAll()
+
+    def show_error(self, error: LinkdeskError) -> bool:
+        """Show a failure beside the field it names; False when it names none of them."""
+        if isinstance(error, InvalidInput):
+            shown = False
+            for field, message in error.errors.items():
+                if field in self._notes:
+                    self._notes[field].set_error(message)
+                    shown = True
+            return shown
+        if error.param in self._notes:
+            self._notes[error.param].set_error(error.message)
+            self._inputs[error.param].setFocus()
+            return True
+        return False
+
+    def clear(self) -> None:
+        """Empty the amount and description for the next customer; keep method and lifetime."""
+        self.amount.clear()
+        self.description.clear()
+        self._show_all = False
+        self._revalidate()
+
+    # What the cashier typed ---------------------------------------------------------
+
+    def selected_method(self) -> PaymentMethod | None:
+        index = self.method.currentIndex()
+        if 0 <= index < len(self._methods):
+            return self._methods[index]
+        return None
+
+    def selected_lifetime(self) -> int | None:
+        return LIFETIMES[max(self.lifetime.currentIndex(), 0)].seconds
+
+    def problems(self) -> dict[str, str]:
+        """Every field's problem with what is typed now (empty when a link can be made)."""
+        method = self.selected_method()
+        problems: dict[str, str] = {}
+        try:
+            LinkRequest.build(
+                self.amount.text(),
+                method.id if method else None,
+                self.description.text(),
+                self.selected_lifetime(),
+            )
+        except InvalidInput as exc:
+            problems.update(exc.errors)
+        if not self._methods_ready:
+            problems[METHOD] = problems.get(METHOD) or "Wait for the payment methods to load."
+        if AMOUNT not in problems and method is not None:
+            try:
+                limit = method.limit_problem(parse_amount(self.amount.text()))
+            except AmountError:
+                limit = None
+            if limit:
+                problems[AMOUNT] = limit
+        return problems
+
+    def request(self) -> LinkRequest:
+        """The request the form describes, or `InvalidInput` naming every problem."""
+        problems = self.problems()
+        if problems:
+            raise InvalidInput(problems)
+        method = self.selected_method()
+        assert method is not None  # problems() names a missing method
+        return LinkRequest.build(
+            self.amount.text(), method.id, self.description.text(), self.selected_lifetime()
+        )
+
+    def submit(self) -> bool:
+        """What Enter does: emit `submitted` with a valid request, or point at the problem."""
+        if self._busy:
+            return False
+        self._show_all = True
+        problems = self._revalidate()
+        if problems:
+            first = next(field for field in FIELDS if field in problems)
+            if first != METHOD or self.method.isEnabled():
+                self._inputs[first].setFocus(Qt.FocusReason.OtherFocusReason)
+            return False
+        self.submitted.emit(self.request())
+        return True
+
+    def _revalidate(self) -> dict[str, str]:
+        problems = self.problems()
+        amount_problem = problems.get(AMOUNT, "")
+        if not self._show_all and not self.amount.text().strip():
+            amount_problem = ""  # an untouched empty amount is not a mistake yet
+        self.amount_note.set_error(amount_problem)
+        if self._methods_ready:
+            self.method_note.set_error(problems.get(METHOD, "") if self._show_all else "")
+        description_problem = problems.get(DESCRIPTION, "")
+        if not description_problem and self._description_cut:
+            description_problem = DESCRIPTION_CUT
+        self.description_note.set_error(description_problem)
+        self.lifetime_note.set_error(problems.get(LIFETIME, ""))
+        return problems
+
+    def _update_method_hint(self) -> None:
+        method = self.selected_method()
+        hint = method.limits_hint if method else ""
+        self.method_note.set_hint(f"Takes {hint}." if hint else "")
+
+    def _update_description_count(self) -> None:
+        left = MAX_DESCRIPTION - len(self.description.text())
+        self.description_note.set_hint(
+            f"{left} character{'s' if left != 1 else ''} left" if left < MAX_DESCRIPTION else ""
+        )
+
+    # Slots ------------------------------------------------------------------------
+
+    @Slot(str)
+    def on_field_edited(self, _text: str) -> None:
+        self.edited.emit()
+        self._revalidate()
+
+    @Slot(str)
+    def on_description_text_changed(self, text: str) -> None:
+        if len(text) < MAX_DESCRIPTION:
+            self._description_cut = False
+        self._update_description_count()
+
+    @Slot()
+    def on_description_input_rejected(self) -> None:
+        self._description_cut = True
+        self._revalidate()
+
+    @Slot(int)
+    def on_method_current_index_changed(self, _index: int) -> None:
+        self._update_method_hint()
+        if not self._filling:
+            self.edited.emit()
+            self._revalidate()
+
+    @Slot(int)
+    def on_lifetime_current_index_changed(self, _index: int) -> None:
+        if not self._filling:
+            self.edited.emit()
+            self.lifetime_chosen.emit(self.selected_lifetime())
+            self._revalidate()
+
+    @Slot()
+    def on_method_retry_clicked(self) -> None:
+        self.methods_retry_requested.emit()
+
+    @Slot()
+    def on_create_button_clicked(self) -> None:
+        self.submit()
+
+    @Slot()
+    def on_cancel_button_clicked(self) -> None:
+        self.cancel_requested.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            self.submit()
+            return
+        if event.key() == Qt.Key.Key_Escape and self._busy:
+            event.accept()
+            self.cancel_requested.emit()
+            return
+        super().keyPressEvent(event)

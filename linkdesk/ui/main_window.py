@@ -1,0 +1,406 @@
+"""`MainWindow`: composes the form, the result pane, the banner and the status bar.
+
+The window owns no business rules: `LinkForm` validates, `LinkCreator` guards creates
+and idempotency keys, the workers talk to billing.io and the keyring. Everything it
+needs arrives in `Services`; nothing is reached for through a global.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QStatusBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from linkdesk.core.billing import DEFAULT_BASE_URL, RetryNotice
+from linkdesk.core.errors import LinkdeskError
+from linkdesk.core.links import Environment, LinkRequest, PaymentLink
+from linkdesk.core.settings import LAST_LIFETIME, Settings
+from linkdesk.ui.banner import Banner
+from linkdesk.ui.creating import LinkCreator
+from linkdesk.ui.key_dialog import KeyDialog
+from linkdesk.ui.link_form import LinkForm
+from linkdesk.ui.result_pane import Badge, ResultPane
+from linkdesk.ui.worker import (
+    NO_KEY_MESSAGE,
+    ActiveKey,
+    ApiService,
+    ClientFactory,
+    KeyService,
+    StoreSource,
+)
+
+log = logging.getLogger(__name__)
+
+TITLE = "linkdesk"
+DEMO_TITLE = "linkdesk — DEMO"
+DEMO_NOTE = "Demo: links come from an emulator on this computer and cannot be paid."
+DEMO_UNAVAILABLE = "The demo is not available in this copy of linkdesk."
+LATE_LINK = "The link was created after all, although you pressed Cancel; it is shown here."
+CANCELLED = "Cancelled; press Enter to try again (billing.io will not make the link twice)."
+MESSAGE_MS = 8000
+
+
+@dataclass
+class Services:
+    """Everything the window works with, made by `run_gui` (or by a test)."""
+
+    client_factory: ClientFactory  # a BillingClient for a key, bound to the API address
+    secrets: StoreSource  # a SecretStore, or what makes one (called on the keyring thread)
+    settings: Settings
+    api_base: str = DEFAULT_BASE_URL
+    demo: bool = False  # start in demo mode (needs start_demo)
+    api_key: str | None = None  # a key already known: the keyring is not asked at start
+    start_demo: Callable[[], tuple[ClientFactory, str]] | None = None  # demo client, key
+
+
+class MainWindow(QMainWindow):
+    """linkdesk's one window."""
+
+    ready = Signal()  # once: ready for input (methods loaded, or the key dialog shown)
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.setObjectName("mainWindow")
+        self.resize(900, 620)
+        self.setMinimumSize(760, 540)
+
+        self.api = ApiService(self)
+        self.keys = KeyService(services.secrets, self)
+        self.creator = LinkCreator(self.api, self)
+        self._demo = False
+        self._environment: Environment | None = None
+        self._methods_job: int | None = None
+        self._use_job: int | None = None
+        self._load_job: int | None = None
+        self._is_ready = False
+        self._shut_down = False
+        self.key_dialog: KeyDialog | None = None
+
+        self.form = LinkForm()
+        self.form.set_lifetime(services.settings.get(LAST_LIFETIME))
+        self.result = ResultPane()
+        self.banner = Banner()
+        self.demo_badge = Badge("DEMO")
+        self.demo_note = QLabel(DEMO_NOTE)
+        self.demo_note.setObjectName("demoNote")
+        self.demo_note.setWordWrap(True)
+        self.environment_badge = Badge()
+        self._build()
+        self._connect()
+        self._start()
+
+    def _build(self) -> None:
+        self.setWindowTitle(TITLE)
+        demo_row = QHBoxLayout()
+        demo_row.addWidget(self.demo_badge, 0, Qt.AlignmentFlag.AlignTop)
+        demo_row.addWidget(self.demo_note, 1)
+        self.demo_row = QWidget()
+        self.demo_row.setLayout(demo_row)
+        demo_row.setContentsMargins(0, 0, 0, 0)
+        self.demo_row.hide()
+
+        heading = QLabel("New payment link")
+        heading.setObjectName("heading")
+
+        left = QVBoxLayout()
+        left.addWidget(self.demo_row)
+        left.addWidget(heading)
+        left.addWidget(self.banner)
+        left.addWidget(self.form)
+        left.addStretch(1)
+        left_widget = QWidget()
+        left_widget.setObjectName("formColumn")
+        left_widget.setLayout(left)
+        left.setContentsMargins(0, 0, 0, 0)
+        left_widget.setMinimumWidth(330)
+        left_widget.setMaximumWidth(420)
+
+        central = QWidget()
+        columns = QHBoxLayout(central)
+        columns.setContentsMargins(16, 12, 16, 8)
+        columns.setSpacing(24)
+        columns.addWidget(left_widget, 2)
+        columns.addWidget(self.result, 3)
+        self.setCentralWidget(central)
+
+        status = QStatusBar()
+        status.addPermanentWidget(self.environment_badge)
+        self.setStatusBar(status)
+
+        file_menu = self.menuBar().addMenu("&File")
+        self.new_action = QAction("&New link", self)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.key_action = QAction("API &key…", self)
+        self.key_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.demo_action = QAction("Try the &demo", self)
+        self.demo_action.setEnabled(self.services.start_demo is not None)
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.key_action)
+        file_menu.addAction(self.demo_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.copy_action = QAction("&Copy link", self)
+        self.copy_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        edit_menu.addAction(self.copy_action)
+
+    def _connect(self) -> None:
+        self.form.submitted.connect(self.on_form_submitted)
+        self.form.cancel_requested.connect(self.creator.cancel)
+        self.form.edited.connect(self.creator.forget_key)
+        self.form.lifetime_chosen.connect(self.on_form_lifetime_chosen)
+        self.form.methods_retry_requested.connect(self.on_form_methods_retry_requested)
+        self.creator.busy_changed.connect(self.form.set_busy)
+        self.creator.created.connect(self.on_creator_created)
+        self.creator.failed.connect(self.on_creator_failed)
+        self.creator.cancelled.connect(self.on_creator_cancelled)
+        self.result.copied.connect(self.on_result_copied)
+        self.api.finished.connect(self.on_api_finished)
+        self.api.failed.connect(self.on_api_failed)
+        self.api.retrying.connect(self.on_api_retrying)
+        self.keys.finished.connect(self.on_keys_finished)
+        self.keys.failed.connect(self.on_keys_failed)
+        self.new_action.triggered.connect(self.on_new_action_triggered)
+        self.key_action.triggered.connect(self.on_key_action_triggered)
+        self.demo_action.triggered.connect(self.on_demo_action_triggered)
+        self.quit_action.triggered.connect(self.close)
+        self.copy_action.triggered.connect(self.result.copy)
+
+    def _start(self) -> None:
+        if self.services.demo:
+            self.start_demo()
+        elif self.services.api_key:
+            self.use_key(self.services.client_factory, self.services.api_key)
+        else:
+            self.form.set_methods_loading()
+            self._load_job = self.keys.load()
+        self.form.focus_amount()
+
+    # State ----------------------------------------------------------------------------
+
+    @property
+    def is_ready(self) -> bool:
+        return self._is_ready
+
+    @property
+    def demo(self) -> bool:
+        return self._demo
+
+    @property
+    def environment(self) -> Environment | None:
+        return self._environment
+
+    def use_key(self, factory: ClientFactory, key: str, *, demo: bool = False) -> None:
+        """Work with this key from now on, and load its payment methods."""
+        self.creator.forget_key()
+        self._demo = demo
+        self._environment = Environment.for_key(key)
+        self._use_job = self.api.use(factory, key)
+        self.setWindowTitle(DEMO_TITLE if demo else TITLE)
+        self.demo_row.setVisible(demo)
+        self.demo_action.setEnabled(not demo and self.services.start_demo is not None)
+        self.environment_badge.set_word(self._environment.badge)
+        self.load_methods()
+
+    def forget_key(self) -> None:
+        self.creator.forget_key()
+        self._environment = None
+        self.api.use(None, None)
+        self.environment_badge.set_word("")
+        self.form.set_methods_failed(NO_KEY_MESSAGE)
+
+    def start_demo(self) -> None:
+        if self.services.start_demo is None:
+            self.banner.show_message(DEMO_UNAVAILABLE)
+            return
+        factory, key = self.services.start_demo()
+        self.banner.clear()
+        self.use_key(factory, key, demo=True)
+
+    def load_methods(self) -> None:
+        self.form.set_methods_loading()
+        self._methods_job = self.api.list_methods()
+
+    def open_key_dialog(self, *, first_start: bool = False) -> KeyDialog:
+        if self.key_dialog is None:
+            self.key_dialog = KeyDialog(
+                self.api,
+                self.keys,
+                self.services.client_factory,
+                first_start=first_start,
+                demo_available=self.services.start_demo is not None and not self._demo,
+                parent=self,
+            )
+            self.key_dialog.key_changed.connect(self.on_key_dialog_key_changed)
+            self.key_dialog.demo_requested.connect(self.on_key_dialog_demo_requested)
+            self.key_dialog.finished.connect(self.on_key_dialog_finished)
+        self.key_dialog.open()
+        return self.key_dialog
+
+    def _mark_ready(self) -> None:
+        if not self._is_ready:
+            self._is_ready = True
+            log.info("ready for input")
+            self.ready.emit()
+
+    def show_message(self, text: str, timeout_ms: int = MESSAGE_MS) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def shutdown(self) -> None:
+        """Stop the workers (waiting for an attempt already on the wire); safe to repeat."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.creator.cancel()
+        if self.key_dialog is not None:
+            self.key_dialog.close()
+        self.api.stop()
+        self.keys.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        # Hide first: a create on the wire may take a few seconds to give up, and the
+        # window must not look frozen meanwhile.
+        self.hide()
+        self.shutdown()
+        super().closeEvent(event)
+
+    # Slots ---------------------------------------------------------------------------
+
+    @Slot(object)
+    def on_form_submitted(self, request: LinkRequest) -> None:
+        self.banner.clear()
+        if self.creator.create(request):
+            self.statusBar().clearMessage()
+
+    @Slot(object)
+    def on_form_lifetime_chosen(self, seconds: int | None) -> None:
+        self.services.settings.set(LAST_LIFETIME, seconds)
+
+    @Slot()
+    def on_form_methods_retry_requested(self) -> None:
+        if self._environment is None:
+            self.open_key_dialog()
+        else:
+            self.load_methods()
+
+    @Slot(object, bool)
+    def on_creator_created(self, link: PaymentLink, late: bool) -> None:
+        self.result.show_link(link, self._environment)
+        log.info("created payment link %s", link.url)
+        if late:
+            self.show_message(LATE_LINK, 0)
+        else:
+            self.form.clear()
+            self.form.focus_amount()
+            self.show_message("Link created; the customer can scan the code now.")
+
+    @Slot(object)
+    def on_creator_failed(self, error: LinkdeskError) -> None:
+        if not self.form.show_error(error):
+            self.banner.show_message(error.message)
+
+    @Slot()
+    def on_creator_cancelled(self) -> None:
+        self.show_message(CANCELLED)
+
+    @Slot(str)
+    def on_result_copied(self, _url: str) -> None:
+        self.show_message("Copied the link to the clipboard.", 3000)
+
+    @Slot(int, object)
+    def on_api_finished(self, job_id: int, result: object) -> None:
+        if job_id == self._use_job:
+            self._use_job = None
+        if job_id != self._methods_job or not isinstance(result, list):
+            return
+        self._methods_job = None
+        self.form.set_methods(result)
+        if self.form.methods_ready and not self.form.busy:
+            self.form.focus_amount()
+            self._mark_ready()
+
+    @Slot(int, object)
+    def on_api_failed(self, job_id: int, error: object) -> None:
+        message = error.message if isinstance(error, LinkdeskError) else LinkdeskError().message
+        if job_id == self._use_job:
+            # The client could not be made (a malformed API address, say): that is the
+            # news, not the "no key" failure of the method list queued behind it.
+            self._use_job = None
+            self._methods_job = None
+            self.form.set_methods_failed(message)
+        elif job_id == self._methods_job:
+            self._methods_job = None
+            self.form.set_methods_failed(message)
+
+    @Slot(object)
+    def on_api_retrying(self, notice: RetryNotice) -> None:
+        self.show_message(notice.text, int((notice.wait + 5) * 1000))
+
+    @Slot(int, object)
+    def on_keys_finished(self, job_id: int, result: object) -> None:
+        if job_id != self._load_job or not isinstance(result, ActiveKey):
+            return
+        self._load_job = None
+        if result.key:
+            self.use_key(self.services.client_factory, result.key)
+        else:
+            self.forget_key()
+            self.open_key_dialog(first_start=True)
+            self._mark_ready()
+
+    @Slot(int, object)
+    def on_keys_failed(self, job_id: int, error: object) -> None:
+        if job_id != self._load_job:
+            return
+        self._load_job = None
+        message = error.message if isinstance(error, LinkdeskError) else LinkdeskError().message
+        self.banner.show_message(message)
+        self.forget_key()
+        self.open_key_dialog(first_start=True)
+        self._mark_ready()
+
+    @Slot(object)
+    def on_key_dialog_key_changed(self, active: ActiveKey) -> None:
+        if active.key:
+            self.use_key(self.services.client_factory, active.key)
+        elif not self._demo:
+            self.forget_key()
+
+    @Slot()
+    def on_key_dialog_demo_requested(self) -> None:
+        self.start_demo()
+
+    @Slot(int)
+    def on_key_dialog_finished(self, _result: int) -> None:
+        if self.key_dialog is not None:
+            self.key_dialog.deleteLater()
+            self.key_dialog = None
+        self.form.focus_amount()
+
+    @Slot()
+    def on_new_action_triggered(self) -> None:
+        self.form.clear()
+        self.form.focus_amount()
+
+    @Slot()
+    def on_key_action_triggered(self) -> None:
+        self.open_key_dialog()
+
+    @Slot()
+    def on_demo_action_triggered(self) -> None:
+        self.start_demo()

@@ -1,0 +1,171 @@
+"""`ResultPane`: the link just created, as the customer scans it and the cashier copies it.
+
+The QR code takes most of the pane (it is scanned from across a counter); above it the
+amount, the expiry in local time and a TEST or LIVE badge, below it the URL with a Copy
+button.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from linkdesk.core.links import Environment, PaymentLink
+from linkdesk.core.money import format_usd
+from linkdesk.ui.qr_widget import QrWidget
+
+PLACEHOLDER = "The payment link and its QR code appear here."
+
+
+def describe_expiry(expires_at: datetime | None, now: datetime | None = None) -> str:
+    """'Expires 14:35 today', 'Expires 09:10 tomorrow', 'Expires Mon 3 Mar 14:35' (local time)."""
+    if expires_at is None:
+        return "No expiry"
+    local = expires_at.astimezone()
+    today = (now or datetime.now().astimezone()).astimezone().date()
+    clock = local.strftime("%H:%M")
+    if local.date() == today:
+        return f"Expires {clock} today"
+    if local.date() == today + timedelta(days=1):
+        return f"Expires {clock} tomorrow"
+    day = f"{local:%a} {local.day} {local:%b}"
+    if local.year != today.year:
+        day += f" {local.year}"
+    return f"Expires {day} {clock}"
+
+
+class Badge(QLabel):
+    """A small coloured word: TEST, LIVE or DEMO."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("badge")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.set_word(text)
+
+    def set_word(self, text: str) -> None:
+        self.setText(text)
+        self.setProperty("kind", text.lower())
+        self.setAccessibleName(f"{text} badge" if text else "")
+        self.setVisible(bool(text))
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+
+class ResultPane(QWidget):
+    """Shows one payment link: badge, amount, expiry, QR code, URL and Copy."""
+
+    copied = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("resultPane")
+        self._link: PaymentLink | None = None
+
+        self.badge = Badge()
+        self.amount = QLabel()
+        self.amount.setObjectName("resultAmount")
+        font = QFont(self.amount.font())
+        font.setPointSizeF(font.pointSizeF() * 1.8)
+        font.setBold(True)
+        self.amount.setFont(font)
+        self.amount.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.expiry = QLabel()
+        self.expiry.setObjectName("resultExpiry")
+        self.description = QLabel()
+        self.description.setObjectName("resultDescription")
+        self.description.setTextFormat(Qt.TextFormat.PlainText)
+        self.description.setWordWrap(True)
+        self.description.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        self.qr = QrWidget()
+        self.placeholder = QLabel(PLACEHOLDER)
+        self.placeholder.setObjectName("resultPlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+
+        self.url = QLineEdit()
+        self.url.setObjectName("resultUrl")
+        self.url.setReadOnly(True)
+        self.url.setAccessibleName("Payment link address")
+        self.url_label = QLabel("Lin&k")
+        self.url_label.setBuddy(self.url)
+        self.copy_button = QPushButton("C&opy")
+        self.copy_button.setObjectName("copyButton")
+        self.copy_button.setAutoDefault(False)
+        self.copy_button.setToolTip("Copy the link to the clipboard (Ctrl+Shift+C)")
+        # A click must not pull focus out of the amount field: the next customer is next.
+        self.copy_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+
+        header = QHBoxLayout()
+        header.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
+        header.addWidget(self.amount, 0, Qt.AlignmentFlag.AlignVCenter)
+        header.addStretch(1)
+        header.addWidget(self.expiry, 0, Qt.AlignmentFlag.AlignVCenter)
+
+        url_row = QHBoxLayout()
+        url_row.addWidget(self.url_label)
+        url_row.addWidget(self.url, 1)
+        url_row.addWidget(self.copy_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.description)
+        layout.addWidget(self.qr, 1)
+        layout.addWidget(self.placeholder, 1)
+        layout.addLayout(url_row)
+
+        self.copy_button.clicked.connect(self.on_copy_button_clicked)
+        self.show_link(None)
+
+    @property
+    def link(self) -> PaymentLink | None:
+        return self._link
+
+    def show_link(self, link: PaymentLink | None, environment: Environment | None = None) -> None:
+        """Show a link (None: the empty pane); `environment` is the key's, used when the
+        link does not say which it belongs to."""
+        self._link = link
+        has_link = link is not None
+        for widget in (self.amount, self.expiry, self.url, self.url_label, self.copy_button):
+            widget.setVisible(has_link)
+        self.qr.setVisible(has_link)
+        self.placeholder.setVisible(not has_link)
+        if link is None:
+            self.badge.set_word("")
+            self.qr.clear()
+            self.url.clear()
+            self.description.hide()
+            return
+        shown = link.environment or environment
+        self.badge.set_word(shown.badge if shown else "")
+        self.amount.setText(format_usd(link.amount_usd))
+        self.expiry.setText(describe_expiry(link.expires_at))
+        self.description.setText(link.description or "")
+        self.description.setVisible(bool(link.description))
+        self.url.setText(link.url)
+        self.url.setCursorPosition(0)
+        self.qr.setText(link.url)
+
+    def copy(self) -> None:
+        if self._link is None:
+            return
+        QGuiApplication.clipboard().setText(self._link.url)
+        self.copied.emit(self._link.url)
+
+    @Slot()
+    def on_copy_button_clicked(self) -> None:
+        self.copy()

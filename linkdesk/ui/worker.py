@@ -1,0 +1,365 @@
+"""Background work off the GUI thread: one pattern, a long-lived QThread per kind of work.
+
+A `JobWorker` lives on its own `QThread` and runs the jobs it is handed one after the
+other; a `WorkerHost` on the GUI thread owns that thread, hands out job ids and relays
+each outcome as `finished(job_id, result)` or `failed(job_id, LinkdeskError)`. Jobs and
+outcomes travel through queued signals as plain Python objects; workers never touch a
+widget.
+
+Two hosts exist: `ApiService` owns the one `BillingClient` (so the second link of the day
+reuses the warm connection) and `KeyService` owns the `SecretStore` (a locked keyring can
+block on an unlock prompt, and that must never freeze the window).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+
+from linkdesk.core.billing import BillingClient, RetryNotice
+from linkdesk.core.errors import ConfigurationError, InvalidKey, LinkdeskError, SecretStoreError
+from linkdesk.core.links import Environment, LinkRequest, PaymentLink, PaymentMethod
+from linkdesk.core.secrets import SecretStore
+
+log = logging.getLogger(__name__)
+
+ClientFactory = Callable[[str], BillingClient]
+"""Makes the client for one secret key (bound to an API address and its options)."""
+
+NO_KEY_MESSAGE = (
+    "linkdesk has no API key yet; open File > API key… and paste your billing.io secret key."
+)
+
+
+class JobWorker(QObject):
+    """Runs jobs on its thread: the job ``name`` calls the method ``do_<name>``."""
+
+    finished = Signal(int, object)
+    failed = Signal(int, object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.current_job = 0
+
+    @Slot(int, str, object)
+    def run(self, job_id: int, name: str, args: tuple[Any, ...]) -> None:
+        handler = getattr(self, f"do_{name}")
+        self.current_job = job_id
+        try:
+            result = handler(*args)
+        except LinkdeskError as exc:
+            self.failed.emit(job_id, exc)
+        except Exception:
+            # A bug, not a condition the user can act on; log it (redacted by the handler
+            # app.py installs) and still answer, so the window never waits forever.
+            log.exception("background job %s failed", name)
+            self.failed.emit(job_id, LinkdeskError())
+        else:
+            self.finished.emit(job_id, result)
+
+    def do_shutdown(self) -> None:
+        """Last job before the thread stops: release what the worker holds."""
+        self.release()
+        # Hand the object back to the GUI thread so Python can delete it there once the
+        # worker thread has stopped.
+        app = QCoreApplication.instance()
+        if app is not None:
+            self.moveToThread(app.thread())
+
+    def release(self) -> None:
+        """Override to close what the worker owns."""
+
+
+class WorkerHost(QObject):
+    """The GUI-side end of one worker thread."""
+
+    finished = Signal(int, object)
+    failed = Signal(int, object)
+    _submitted = Signal(int, str, object)
+
+    _ids = itertools.count(1)
+
+    def __init__(self, worker: JobWorker, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self._thread = QThread()
+        self._thread.setObjectName(name)
+        worker.moveToThread(self._thread)
+        self._submitted.connect(worker.run)
+        worker.finished.connect(self.on_worker_finished)
+        worker.failed.connect(self.on_worker_failed)
+        self._stopped = False
+        self._cancels: dict[int, threading.Event] = {}
+        # If the host is destroyed without stop() (its window deleted unclosed), a running
+        # QThread would abort the process when Python frees it; stop it here instead.
+        self.destroyed.connect(functools.partial(_stop_abandoned, self._thread, self._cancels))
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return not self._stopped
+
+    def submit(self, name: str, *args: Any) -> int:
+        """Queue a job; its outcome arrives later as `finished` or `failed` with this id."""
+        job_id = next(self._ids)
+        if self._stopped:
+            return job_id
+        self._submitted.emit(job_id, name, args)
+        return job_id
+
+    def stop(self) -> None:
+        """Let the worker finish the job it is running, release its resources, and wait.
+
+        Jobs still queued are dropped. Safe to call more than once.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        self._about_to_stop()
+        self._submitted.emit(0, "shutdown", ())
+        self._thread.quit()
+        self._thread.wait()
+        self._worker.finished.disconnect(self.on_worker_finished)
+        self._worker.failed.disconnect(self.on_worker_failed)
+
+    def _about_to_stop(self) -> None:
+        for event in self._cancels.values():
+            event.set()
+
+    @Slot(int, object)
+    def on_worker_finished(self, job_id: int, result: object) -> None:
+        if not self._stopped and job_id:
+            self._job_done(job_id)
+            self.finished.emit(job_id, result)
+
+    @Slot(int, object)
+    def on_worker_failed(self, job_id: int, error: object) -> None:
+        if not self._stopped and job_id:
+            self._job_done(job_id)
+            self.failed.emit(job_id, error)
+
+    def _job_done(self, job_id: int) -> None:
+        self._cancels.pop(job_id, None)
+
+
+def _stop_abandoned(thread: QThread, cancels: dict[int, threading.Event]) -> None:
+    for event in cancels.values():
+        event.set()
+    if thread.isRunning():
+        thread.quit()
+        thread.wait()
+
+
+# billing.io --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyTest:
+    """What testing a pasted key found out."""
+
+    environment: Environment
+    active_methods: int
+
+    @property
+    def sentence(self) -> str:
+        methods = (
+            "no active payment method yet; add one in the billing.io dashboard"
+            if self.active_methods == 0
+            else f"{self.active_methods} active payment method"
+            + ("s" if self.active_methods != 1 else "")
+        )
+        return f"The key works: {self.environment.badge} account with {methods}."
+
+
+class ApiWorker(JobWorker):
+    """Owns the one `BillingClient`; recreated only when the key or the API address changes."""
+
+    retrying = Signal(int, object)  # job id, RetryNotice
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._client: BillingClient | None = None
+
+    def _new_client(self, factory: ClientFactory, key: str) -> BillingClient:
+        try:
+            client = factory(key)
+        except ValueError:
+            raise InvalidKey() from None
+        client.on_retry = self._on_retry
+        return client
+
+    def _on_retry(self, notice: RetryNotice) -> None:
+        self.retrying.emit(self.current_job, notice)
+
+    def do_use(self, factory: ClientFactory | None, key: str | None) -> Environment | None:
+        self.release()
+        if factory is None or not key:
+            return None
+        self._client = self._new_client(factory, key)
+        return self._client.environment
+
+    def do_list_methods(self, cancel: threading.Event) -> list[PaymentMethod]:
+        return self._require_client().list_payment_methods("active", cancel=cancel)
+
+    def do_create(
+        self, request: LinkRequest, idempotency_key: str, cancel: threading.Event
+    ) -> PaymentLink:
+        return self._require_client().create_payment_link(request, idempotency_key, cancel)
+
+    def do_test_key(self, factory: ClientFactory, key: str, cancel: threading.Event) -> KeyTest:
+        client = self._new_client(factory, key)
+        try:
+            client.health(cancel=cancel)
+            methods = client.list_payment_methods("active", cancel=cancel)
+        finally:
+            client.close()
+        return KeyTest(client.environment, len(methods))
+
+    def _require_client(self) -> BillingClient:
+        if self._client is None:
+            raise ConfigurationError(NO_KEY_MESSAGE)
+        return self._client
+
+    def release(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+class ApiService(WorkerHost):
+    """The window's way to billing.io: every call returns a job id at once."""
+
+    retrying = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        worker = ApiWorker()
+        super().__init__(worker, "linkdesk-api", parent)
+        worker.retrying.connect(self.on_worker_retrying)
+
+    def use(self, factory: ClientFactory | None, key: str | None) -> int:
+        """Talk to billing.io with this key from now on (None: no key, every call fails)."""
+        return self.submit("use", factory, key)
+
+    def list_methods(self) -> int:
+        return self._submit_cancellable("list_methods")
+
+    def create_link(self, request: LinkRequest, idempotency_key: str) -> int:
+        return self._submit_cancellable("create", request, idempotency_key)
+
+    def test_key(self, factory: ClientFactory, key: str) -> int:
+        return self._submit_cancellable("test_key", factory, key)
+
+    def cancel(self, job_id: int) -> None:
+        """Stop retrying that job; an attempt already on the wire still runs to its end."""
+        event = self._cancels.get(job_id)
+        if event is not None:
+            event.set()
+
+    def _submit_cancellable(self, name: str, *args: Any) -> int:
+        cancel = threading.Event()
+        job_id = self.submit(name, *args, cancel)
+        self._cancels[job_id] = cancel
+        return job_id
+
+    @Slot(int, object)
+    def on_worker_retrying(self, job_id: int, notice: RetryNotice) -> None:
+        cancel = self._cancels.get(job_id)
+        if self.running and cancel is not None and not cancel.is_set():
+            self.retrying.emit(notice)
+
+
+# The keyring --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """What the keyring holds, safe to show: masked keys only."""
+
+    keys: tuple[tuple[Environment, str | None], ...]
+    problem: str | None
+    persistent: bool
+
+
+@dataclass(frozen=True)
+class ActiveKey:
+    """The key to work with at start-up, or after a save or clear (None: there is none)."""
+
+    key: str | None
+    environment: Environment | None
+    status: KeyStatus
+    warning: str | None = None
+
+
+StoreSource = SecretStore | Callable[[], SecretStore]
+
+
+class KeyWorker(JobWorker):
+    """Owns the `SecretStore`; creates it on first use, since finding a keyring can block."""
+
+    def __init__(self, store: StoreSource) -> None:
+        super().__init__()
+        self._source = store
+        self._store: SecretStore | None = store if isinstance(store, SecretStore) else None
+
+    @property
+    def store(self) -> SecretStore:
+        if self._store is None:
+            self._store = self._source()  # type: ignore[operator]
+        return self._store
+
+    def _status(self) -> KeyStatus:
+        store = self.store
+        return KeyStatus(tuple(store.status()), store.problem, store.persistent)
+
+    def do_load(self) -> ActiveKey:
+        store = self.store
+        key = store.active_key()
+        environment = Environment.for_key(key) if key else None
+        return ActiveKey(key, environment, self._status())
+
+    def do_save(self, key: str) -> ActiveKey:
+        try:
+            self.store.save(key)
+        except SecretStoreError as exc:
+            # The store still holds the key for this run: work with it, and say why it
+            # will be gone after a restart.
+            active = self.do_load()
+            return ActiveKey(active.key, active.environment, active.status, exc.message)
+        return self.do_load()
+
+    def do_clear(self, environment: Environment) -> ActiveKey:
+        self.store.clear(environment)
+        return self.do_load()
+
+    def do_status(self) -> KeyStatus:
+        return self._status()
+
+
+class KeyService(WorkerHost):
+    """The window's way to the keyring: every call returns a job id at once."""
+
+    def __init__(self, store: StoreSource, parent: QObject | None = None) -> None:
+        super().__init__(KeyWorker(store), "linkdesk-keyring", parent)
+
+    def load(self) -> int:
+        """The active key; finishes with an `ActiveKey`."""
+        return self.submit("load")
+
+    def save(self, key: str) -> int:
+        """Store a key and make it active; finishes with the new `ActiveKey`."""
+        return self.submit("save", key)
+
+    def clear(self, environment: Environment) -> int:
+        """Forget one environment's key; finishes with the new `ActiveKey`."""
+        return self.submit("clear", environment)
+
+    def status(self) -> int:
+        """Masked keys and the keyring's problem; finishes with a `KeyStatus`."""
+        return self.submit("status")

@@ -1,0 +1,236 @@
+"""The window against the real emulator: type, press Enter, scan; failures, Cancel, closing."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from linkdesk.core.links import LinkRequest
+from linkdesk.core.settings import LAST_LIFETIME
+from linkdesk.ui.main_window import CANCELLED, DEMO_TITLE, LATE_LINK, TITLE, Services
+from tests.ui.helpers import decode_qr
+
+LINKS = "POST /v1/payment-links"
+
+
+def type_and_enter(qtbot, window, amount: str) -> None:
+    qtbot.keyClicks(window.form.amount, amount)
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
+
+
+def wait_for_link(qtbot, window, timeout: int = 10_000):
+    qtbot.waitUntil(lambda: window.result.link is not None, timeout=timeout)
+    return window.result.link
+
+
+def test_typed_amount_and_enter_show_the_link_copy_and_a_qr_that_scans(
+    qtbot, window, emulator, api_key
+):
+    assert window.windowTitle() == TITLE
+    assert window.focusWidget() is window.form.amount
+    type_and_enter(qtbot, window, "29.99")
+    link = wait_for_link(qtbot, window)
+
+    assert window.result.url.text() == link.url
+    assert window.result.amount.text() == "$29.99"
+    assert window.result.badge.text() == "TEST"
+    assert window.result.badge.isVisible()
+    assert window.result.expiry.text().startswith("Expires ")
+    qtbot.mouseClick(window.result.copy_button, Qt.MouseButton.LeftButton)
+    assert QApplication.clipboard().text() == link.url
+    assert "Copied" in window.statusBar().currentMessage()
+    assert decode_qr(window.result.qr) == [link.url]
+    assert emulator.links_created(api_key) == 1
+    # The form is ready for the next customer.
+    assert window.form.amount.text() == ""
+    assert window.focusWidget() is window.form.amount
+
+
+def test_two_creates_reuse_one_connection(qtbot, window, emulator, api_key):
+    for amount in ("10", "20"):
+        type_and_enter(qtbot, window, amount)
+        qtbot.waitUntil(lambda a=amount: window.result.amount.text() == f"${a}.00")
+    assert emulator.links_created(api_key) == 2
+    assert emulator.connections_opened() == 1
+
+
+def test_double_enter_creates_one_link(qtbot, window, emulator, api_key):
+    emulator.add_fault("hang", route=LINKS, seconds=0.3)
+    qtbot.keyClicks(window.form.amount, "12.50")
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
+    assert window.creator.busy
+    # Whatever has focus, and even past the locked widgets, a second Enter does nothing.
+    qtbot.keyClick(window.form, Qt.Key.Key_Return)
+    assert not window.form.submit()
+    assert not window.creator.create(window.form.request())
+    wait_for_link(qtbot, window)
+    assert emulator.links_created(api_key) == 1
+    assert emulator.request_count(LINKS) == 1
+
+
+def test_server_failures_keep_the_form_and_say_what_to_do(qtbot, window, emulator, api_key):
+    emulator.add_fault("500", count=4, route=LINKS)
+    window.form.description.setText("Table 4")
+    type_and_enter(qtbot, window, "42")
+    assert window.form.busy_row.isVisible()
+    qtbot.waitUntil(lambda: not window.creator.busy, timeout=10_000)
+
+    assert window.banner.isVisible()
+    assert window.banner.text() == "billing.io had an internal problem; try again in a minute."
+    assert window.form.amount.text() == "42"
+    assert window.form.description.text() == "Table 4"
+    assert window.result.link is None
+    assert emulator.links_created(api_key) == 0
+    # Pressing Enter again after a failure with an unknown outcome reuses the key, and
+    # this time billing.io answers.
+    key = window.creator.idempotency_key
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
+    assert window.creator.idempotency_key == key
+    wait_for_link(qtbot, window)
+    assert not window.banner.isVisible()
+    assert emulator.links_created(api_key) == 1
+
+
+def test_retries_are_told_in_the_status_bar(qtbot, window, emulator):
+    emulator.add_fault("503", count=1, route=LINKS)
+    messages: list[str] = []
+    window.statusBar().messageChanged.connect(messages.append)
+    type_and_enter(qtbot, window, "8")
+    wait_for_link(qtbot, window)
+    assert any("Retrying (1 of 3)" in message for message in messages)
+
+
+def test_an_amount_over_the_method_maximum_is_refused_before_sending(qtbot, window, emulator):
+    window.form.method.setCurrentIndex(1)
+    qtbot.keyClicks(window.form.amount, "600")
+    assert window.form.amount_note.error == "USDC on Base takes at most $500.00."
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
+    assert not window.creator.busy
+    assert window.focusWidget() is window.form.amount
+    assert emulator.request_count(LINKS) == 0
+
+
+def test_a_field_billing_io_refuses_is_named_beside_that_field(qtbot, window, emulator, api_key):
+    # A request the form would refuse, sent anyway, as if the limits changed since the
+    # methods were loaded: billing.io's 400 names amount_usd.
+    window.form.method.setCurrentIndex(1)
+    window.form.amount.setText("600")
+    limited = window.form.selected_method()
+    assert window.creator.create(LinkRequest(Decimal("600"), limited.id))
+    qtbot.waitUntil(lambda: not window.creator.busy)
+    assert window.form.amount_note.error == "The amount is above what this payment method accepts."
+    assert not window.banner.isVisible()
+    assert window.form.amount.text() == "600"
+    assert emulator.links_created(api_key) == 0
+
+
+def test_cancel_during_a_hang_then_enter_reuses_the_key_and_makes_no_second_link(
+    qtbot, window, emulator, api_key
+):
+    emulator.add_fault("hang", route=LINKS, seconds=1.5)
+    type_and_enter(qtbot, window, "19.99")
+    first_key = window.creator.idempotency_key
+    # billing.io made the link; only its answer is held back.
+    qtbot.waitUntil(lambda: emulator.links_created(api_key) == 1)
+    qtbot.mouseClick(window.form.cancel_button, Qt.MouseButton.LeftButton)
+    assert not window.creator.busy
+    assert window.form.fields.isEnabled()
+    assert window.statusBar().currentMessage() == CANCELLED
+    assert window.form.amount.text() == "19.99"
+
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
+    assert window.creator.idempotency_key == first_key
+    link = wait_for_link(qtbot, window)
+    qtbot.waitUntil(lambda: not window.creator.busy)
+    assert link.amount_usd == Decimal("19.99")
+    assert emulator.links_created(api_key) == 1
+
+
+def test_a_link_that_arrives_after_cancel_is_still_shown(qtbot, window, emulator, api_key):
+    emulator.add_fault("hang", route=LINKS, seconds=0.5)
+    type_and_enter(qtbot, window, "7.25")
+    qtbot.keyClick(window.form.cancel_button, Qt.Key.Key_Escape)
+    assert not window.creator.busy
+    link = wait_for_link(qtbot, window)
+    assert link.amount_usd == Decimal("7.25")
+    assert window.statusBar().currentMessage() == LATE_LINK
+    assert emulator.links_created(api_key) == 1
+
+
+def test_changing_the_form_after_a_failure_makes_a_new_key(qtbot, window, emulator):
+    emulator.add_fault("drop_before_body", count=4, route=LINKS)
+    type_and_enter(qtbot, window, "3")
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+    key = window.creator.idempotency_key
+    assert key is not None
+    qtbot.keyClicks(window.form.amount, "1")
+    assert window.creator.idempotency_key is None
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
+    assert window.creator.idempotency_key not in (None, key)
+    wait_for_link(qtbot, window)
+
+
+def test_payment_methods_load_with_the_default_chosen_and_disabled_ones_left_out(window):
+    form = window.form
+    labels = [form.method.itemText(i) for i in range(form.method.count())]
+    assert labels == ["USDT on Tron", "USDC on Base"]
+    assert form.method.currentText() == "USDT on Tron"
+    form.method.setCurrentIndex(1)
+    assert form.method_note.text() == "Takes $5.00 to $500.00."
+
+
+def test_the_last_lifetime_is_remembered_for_the_next_window(open_window, services):
+    first = open_window(services)
+    assert first.form.lifetime.currentText() == "15 minutes"
+    first.form.lifetime.setCurrentIndex(first.form.lifetime.findText("No expiry"))
+    assert services.settings.get(LAST_LIFETIME) is None
+    first.close()
+
+    second = open_window(services)
+    assert second.form.lifetime.currentText() == "No expiry"
+    second.form.lifetime.setCurrentIndex(second.form.lifetime.findText("1 hour"))
+    assert services.settings.get(LAST_LIFETIME) == 3600
+
+
+def test_a_no_expiry_link_says_so(qtbot, window):
+    window.form.lifetime.setCurrentIndex(window.form.lifetime.findText("No expiry"))
+    type_and_enter(qtbot, window, "5")
+    link = wait_for_link(qtbot, window)
+    assert link.expires_at is None
+    assert window.result.expiry.text() == "No expiry"
+
+
+def test_demo_mode_says_demo(open_window, services):
+    demo = Services(**{**services.__dict__, "demo": True, "api_key": None})
+    window = open_window(demo)
+    assert window.windowTitle() == DEMO_TITLE
+    assert window.demo_badge.isVisible()
+    assert window.demo_badge.text() == "DEMO"
+    assert window.environment_badge.text() == "TEST"
+
+
+def test_closing_with_a_create_in_flight_does_not_crash(qtbot, window, emulator):
+    emulator.add_fault("hang", route=LINKS, seconds=30)
+    type_and_enter(qtbot, window, "99")
+    assert window.creator.busy
+    qtbot.waitUntil(lambda: emulator.request_count(LINKS) == 1)
+    started = time.monotonic()
+    window.close()
+    # The attempt on the wire ends with the client's timeout (3 s in these tests).
+    assert time.monotonic() - started < 6
+    assert not window.api.running
+    assert not window.isVisible()
+
+
+def test_the_window_works_at_800_by_600(qtbot, window):
+    window.resize(800, 600)
+    qtbot.waitUntil(lambda: window.width() <= 800)
+    type_and_enter(qtbot, window, "1")
+    wait_for_link(qtbot, window)
+    qr = window.result.qr
+    assert qr.scale() >= 4
+    assert qr.visibleRegion().boundingRect().contains(qr.code_rect())
+    assert window.form.create_button.visibleRegion().boundingRect().size().width() > 40
