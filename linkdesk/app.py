@@ -6,9 +6,10 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from linkdesk import __version__
-from linkdesk.core.errors import RedactingFilter
+from linkdesk.core.errors import RedactingFilter, redact
 
 EPILOG = """\
 commands:
@@ -21,6 +22,14 @@ commands:
 exit codes: 0 success, 2 invalid input, 3 billing.io refused the request,
 4 network or server failure, 5 no usable API key or keyring, 1 anything else.
 """
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse repeats unknown arguments in its errors; a key pasted there must not echo."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {redact(message)}\n")
 
 
 def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -47,7 +56,7 @@ def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="linkdesk",
         description="billing.io payment links with a QR code, at the shop counter.",
         epilog=EPILOG,
@@ -62,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     _common_options(common, suppress=True)
 
     create = commands.add_parser("create", parents=[common], help="create a payment link")

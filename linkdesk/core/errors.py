@@ -25,7 +25,7 @@ def redact(text: str) -> str:
 class LinkdeskError(Exception):
     """Base of every error linkdesk reports to a person."""
 
-    default_message = "Something went wrong. Please try again."
+    default_message = "Something went wrong; please try again."
 
     def __init__(self, message: str | None = None, *, param: str | None = None) -> None:
         self.message = redact(message or self.default_message)
