@@ -42,7 +42,11 @@ ENVIRONMENT_NAMES = {Environment.SANDBOX: "Test (sandbox)", Environment.LIVE: "L
 
 
 class KeyDialog(QDialog):
-    """Manages the secret keys; `key_changed` carries the `ActiveKey` after a save or clear."""
+    """Manages the secret keys; `key_changed` carries the `ActiveKey` after a save or clear.
+
+    The window learns of a new key from `KeyService` itself, so closing the dialog while a
+    save is under way loses nothing.
+    """
 
     key_changed = Signal(object)
     demo_requested = Signal()
@@ -127,6 +131,8 @@ class KeyDialog(QDialog):
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        # Enter in the key field saves; it must not also close the dialog.
+        buttons.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)
 
         key_row = QHBoxLayout()
         key_row.addWidget(key_label)

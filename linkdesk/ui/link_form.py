@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -184,35 +184,35 @@ class LinkForm(QWidget):
 
     def _layout(self) -> None:
         self.fields = QWidget()
-        form = QFormLayout(self.fields)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-        form.setVerticalSpacing(4)
+        grid = QGridLayout(self.fields)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(2)
+        grid.setColumnStretch(1, 1)
 
         method_row = QHBoxLayout()
         method_row.setContentsMargins(0, 0, 0, 0)
         method_row.addWidget(self.method, 1)
         method_row.addWidget(self.method_retry)
 
-        rows: list[tuple[str, QWidget, object, Note]] = [
+        rows: list[tuple[str, QWidget, QWidget | QHBoxLayout, Note]] = [
             ("&Amount (USD)", self.amount, self.amount, self.amount_note),
             ("&Payment method", self.method, method_row, self.method_note),
             ("&Description", self.description, self.description, self.description_note),
             ("&Lifetime", self.lifetime, self.lifetime, self.lifetime_note),
         ]
-        for text, buddy, field, note in rows:
+        for index, (text, buddy, field, note) in enumerate(rows):
             label = QLabel(text)
             label.setBuddy(buddy)
-            column = QVBoxLayout()
-            column.setContentsMargins(0, 0, 0, 6)
-            column.setSpacing(2)
+            row = index * 2
+            grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignVCenter)
             if isinstance(field, QHBoxLayout):
-                column.addLayout(field)
+                grid.addLayout(field, row, 1)
             else:
-                column.addWidget(field)  # type: ignore[arg-type]
-            column.addWidget(note)
-            form.addRow(label, column)
+                grid.addWidget(field, row, 1)
+            grid.addWidget(note, row + 1, 1)
+            # Room between one field's note and the next field.
+            grid.setRowMinimumHeight(row + 1, 10)
 
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -434,9 +434,10 @@ class LinkForm(QWidget):
 
     @Slot(str)
     def on_description_text_changed(self, text: str) -> None:
-        if len(text) < MAX_DESCRIPTION:
-            self._description_cut = False
         self._update_description_count()
+        if self._description_cut and len(text) < MAX_DESCRIPTION:
+            self._description_cut = False
+            self._revalidate()
 
     @Slot()
     def on_description_input_rejected(self) -> None:

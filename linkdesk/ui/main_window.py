@@ -246,7 +246,6 @@ class MainWindow(QMainWindow):
                 demo_available=self.services.start_demo is not None and not self._demo,
                 parent=self,
             )
-            self.key_dialog.key_changed.connect(self.on_key_dialog_key_changed)
             self.key_dialog.demo_requested.connect(self.on_key_dialog_demo_requested)
             self.key_dialog.finished.connect(self.on_key_dialog_finished)
         self.key_dialog.open()
@@ -353,15 +352,21 @@ class MainWindow(QMainWindow):
 
     @Slot(int, object)
     def on_keys_finished(self, job_id: int, result: object) -> None:
-        if job_id != self._load_job or not isinstance(result, ActiveKey):
+        if not isinstance(result, ActiveKey):
             return
-        self._load_job = None
-        if result.key:
+        if job_id == self._load_job:
+            self._load_job = None
+            if result.key:
+                self.use_key(self.services.client_factory, result.key)
+            else:
+                self.forget_key()
+                self.open_key_dialog(first_start=True)
+                self._mark_ready()
+        elif result.key:
+            # A key saved or cleared (in the key dialog, even one closed meanwhile).
             self.use_key(self.services.client_factory, result.key)
-        else:
+        elif not self._demo:
             self.forget_key()
-            self.open_key_dialog(first_start=True)
-            self._mark_ready()
 
     @Slot(int, object)
     def on_keys_failed(self, job_id: int, error: object) -> None:
@@ -373,13 +378,6 @@ class MainWindow(QMainWindow):
         self.forget_key()
         self.open_key_dialog(first_start=True)
         self._mark_ready()
-
-    @Slot(object)
-    def on_key_dialog_key_changed(self, active: ActiveKey) -> None:
-        if active.key:
-            self.use_key(self.services.client_factory, active.key)
-        elif not self._demo:
-            self.forget_key()
 
     @Slot()
     def on_key_dialog_demo_requested(self) -> None:

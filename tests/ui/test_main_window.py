@@ -152,6 +152,7 @@ def test_cancel_during_a_hang_then_enter_reuses_the_key_and_makes_no_second_link
 def test_a_link_that_arrives_after_cancel_is_still_shown(qtbot, window, emulator, api_key):
     emulator.add_fault("hang", route=LINKS, seconds=0.5)
     type_and_enter(qtbot, window, "7.25")
+    qtbot.waitUntil(lambda: emulator.request_count(LINKS) == 1)
     qtbot.keyClick(window.form.cancel_button, Qt.Key.Key_Escape)
     assert not window.creator.busy
     link = wait_for_link(qtbot, window)
