@@ -260,7 +260,7 @@ class LinkForm(QWidget):
         previous = self.selected_method()
         self._methods_ready = bool(offered)
         if not offered:
-            self._fill_methods([], "No active payment method")
+            self._fill_methods([], "None active")
             self.method_retry.show()
             self.method_note.set_error(NO_METHODS)
             return
@@ -276,7 +276,7 @@ class LinkForm(QWidget):
 
     def set_methods_failed(self, message: str) -> None:
         self._methods_ready = False
-        self._fill_methods([], "Payment methods could not be loaded")
+        self._fill_methods([], "Not loaded")
         self.method_retry.show()
         self.method_note.set_error(message)
 

@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self._use_job: int | None = None
         self._load_job: int | None = None
         self._is_ready = False
+        self._retry_notice = ""
         self._shut_down = False
         self.key_dialog: KeyDialog | None = None
 
@@ -260,6 +261,12 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str, timeout_ms: int = MESSAGE_MS) -> None:
         self.statusBar().showMessage(text, timeout_ms)
 
+    def _clear_retry_notice(self) -> None:
+        """A "Retrying…" notice is stale once the request it was about has ended."""
+        if self._retry_notice and self.statusBar().currentMessage() == self._retry_notice:
+            self.statusBar().clearMessage()
+        self._retry_notice = ""
+
     def shutdown(self) -> None:
         """Stop the workers (waiting for an attempt already on the wire); safe to repeat."""
         if self._shut_down:
@@ -310,6 +317,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def on_creator_failed(self, error: LinkdeskError) -> None:
+        self._clear_retry_notice()
         if not self.form.show_error(error):
             self.banner.show_message(error.message)
 
@@ -328,6 +336,7 @@ class MainWindow(QMainWindow):
         if job_id != self._methods_job or not isinstance(result, list):
             return
         self._methods_job = None
+        self._clear_retry_notice()
         self.form.set_methods(result)
         if self.form.methods_ready and not self.form.busy:
             self.form.focus_amount()
@@ -344,10 +353,12 @@ class MainWindow(QMainWindow):
             self.form.set_methods_failed(message)
         elif job_id == self._methods_job:
             self._methods_job = None
+            self._clear_retry_notice()
             self.form.set_methods_failed(message)
 
     @Slot(object)
     def on_api_retrying(self, notice: RetryNotice) -> None:
+        self._retry_notice = notice.text
         self.show_message(notice.text, int((notice.wait + 5) * 1000))
 
     @Slot(int, object)

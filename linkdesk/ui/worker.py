@@ -152,9 +152,12 @@ class WorkerHost(QObject):
 def _stop_abandoned(thread: QThread, cancels: dict[int, threading.Event]) -> None:
     for event in cancels.values():
         event.set()
-    if thread.isRunning():
-        thread.quit()
-        thread.wait()
+    try:
+        if thread.isRunning():
+            thread.quit()
+            thread.wait()
+    except RuntimeError:
+        pass  # the QThread itself is already gone (the interpreter is shutting down)
 
 
 # billing.io --------------------------------------------------------------------------

@@ -84,6 +84,7 @@ def test_server_failures_keep_the_form_and_say_what_to_do(qtbot, window, emulato
     assert window.form.description.text() == "Table 4"
     assert window.result.link is None
     assert emulator.links_created(api_key) == 0
+    assert "Retrying" not in window.statusBar().currentMessage()
     # Pressing Enter again after a failure with an unknown outcome reuses the key, and
     # this time billing.io answers.
     key = window.creator.idempotency_key
