@@ -46,6 +46,7 @@ TITLE = "linkdesk"
 DEMO_TITLE = "linkdesk — DEMO"
 DEMO_NOTE = "Demo: links come from an emulator on this computer and cannot be paid."
 DEMO_UNAVAILABLE = "The demo is not available in this copy of linkdesk."
+DEMO_FAILED = "The demo could not start on this computer; restart linkdesk and try again."
 LATE_LINK = "The link was created after all, although you pressed Cancel; it is shown here."
 CANCELLED = "Cancelled; press Enter to try again (billing.io will not make the link twice)."
 MESSAGE_MS = 8000
@@ -229,7 +230,12 @@ class MainWindow(QMainWindow):
         if self.services.start_demo is None:
             self.banner.show_message(DEMO_UNAVAILABLE)
             return
-        factory, key = self.services.start_demo()
+        try:
+            factory, key = self.services.start_demo()
+        except OSError:
+            log.exception("the demo emulator did not start")
+            self.banner.show_message(DEMO_FAILED)
+            return
         self.banner.clear()
         self.use_key(factory, key, demo=True)
 

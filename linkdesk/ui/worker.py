@@ -65,13 +65,15 @@ class JobWorker(QObject):
             self.finished.emit(job_id, result)
 
     def do_shutdown(self) -> None:
-        """Last job before the thread stops: release what the worker holds."""
+        """Last job: release what the worker holds, then end the thread's event loop."""
         self.release()
+        thread = QThread.currentThread()
         # Hand the object back to the GUI thread so Python can delete it there once the
         # worker thread has stopped.
         app = QCoreApplication.instance()
         if app is not None:
             self.moveToThread(app.thread())
+        thread.quit()
 
     def release(self) -> None:
         """Override to close what the worker owns."""
@@ -115,16 +117,19 @@ class WorkerHost(QObject):
         return job_id
 
     def stop(self) -> None:
-        """Let the worker finish the job it is running, release its resources, and wait.
+        """Cancel every job, let the worker release its resources, and wait for the thread.
 
-        Jobs still queued are dropped. Safe to call more than once.
+        The job on the wire runs to its end (at most the client's timeout); jobs still
+        queued see their cancel event and end at once; their outcomes are not reported.
+        Safe to call more than once.
         """
         if self._stopped:
             return
         self._stopped = True
         self._about_to_stop()
+        # The shutdown job quits the thread itself, so it runs after the queued jobs
+        # rather than being dropped with them.
         self._submitted.emit(0, "shutdown", ())
-        self._thread.quit()
         self._thread.wait()
         self._worker.finished.disconnect(self.on_worker_finished)
         self._worker.failed.disconnect(self.on_worker_failed)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from linkdesk.core.links import LinkRequest
 from linkdesk.core.settings import LAST_LIFETIME
-from linkdesk.ui.main_window import CANCELLED, DEMO_TITLE, LATE_LINK, TITLE, Services
+from linkdesk.ui.main_window import CANCELLED, DEMO_FAILED, DEMO_TITLE, LATE_LINK, TITLE, Services
 from tests.ui.helpers import decode_qr
 
 LINKS = "POST /v1/payment-links"
@@ -236,3 +236,13 @@ def test_the_window_works_at_800_by_600(qtbot, window):
     assert qr.scale() >= 4
     assert qr.visibleRegion().boundingRect().contains(qr.code_rect())
     assert window.form.create_button.visibleRegion().boundingRect().size().width() > 40
+
+
+def test_a_demo_that_cannot_start_is_one_sentence(qtbot, open_window, services):
+    def broken():
+        raise OSError("no free port")
+
+    window = open_window(Services(**{**services.__dict__, "start_demo": broken}), wait_ready=False)
+    window.start_demo()
+    assert window.banner.text() == DEMO_FAILED
+    assert not window.demo
