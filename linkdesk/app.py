@@ -111,13 +111,15 @@ def configure_logging(verbose: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    configure_logging(args.verbose)
-
-    if args.command == "emulator":
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["emulator"]:
+        # The emulator has its own options; argparse would claim the ones starting "--".
         from linkdesk.emulator.cli import main as emulator_main
 
-        return emulator_main(list(args.emulator_args))
+        return emulator_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
+    configure_logging(args.verbose)
+
     if args.command is not None:
         from linkdesk import cli
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from importlib.metadata import version
 
+import httpx
 import pytest
 
 from linkdesk import cli
@@ -206,3 +207,21 @@ def test_unexpected_errors_are_one_line(monkeypatch, capsys):
     assert cli.run(args) == 1
     err = capsys.readouterr().err
     assert err.strip() == "linkdesk: Unexpected problem (RuntimeError); run again with --verbose."
+
+
+def test_emulator_command_serves_in_the_foreground():
+    server = subprocess.Popen(
+        [sys.executable, "-m", "linkdesk", "emulator", "--host", "127.0.0.1", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = server.stdout.readline()
+        assert line.startswith("linkdesk emulator listening on http://127.0.0.1:")
+        base_url = line.split()[-1]
+        assert httpx.get(f"{base_url}/health").json()["status"] == "healthy"
+    finally:
+        server.terminate()
+        assert server.wait(timeout=10) == 0
+    assert "Traceback" not in server.stderr.read()
