@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from linkdesk import __version__
+from linkdesk import version
 from linkdesk.core.errors import RedactingFilter, redact
 
 EPILOG = """\
@@ -30,6 +30,17 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {redact(message)}\n")
+
+
+class _VersionAction(argparse.Action):
+    """--version, reading the package metadata only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"linkdesk {version()}")
+        parser.exit()
 
 
 def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -62,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"linkdesk {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     _common_options(parser, suppress=False)
     parser.add_argument(
         "--smoke",

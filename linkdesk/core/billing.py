@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from linkdesk import __version__
+from linkdesk import version
 from linkdesk.core import errors
 from linkdesk.core.links import Environment, LinkRequest, PaymentLink, PaymentMethod
 
@@ -126,7 +126,7 @@ class BillingClient:
             base_url=self.base_url + "/",
             headers={
                 "Authorization": f"Bearer {api_key}",
-                "User-Agent": f"linkdesk/{__version__}",
+                "User-Agent": f"linkdesk/{version()}",
                 "Accept": "application/json",
             },
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
