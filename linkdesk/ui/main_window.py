@@ -49,6 +49,7 @@ DEMO_UNAVAILABLE = "The demo is not available in this copy of linkdesk."
 DEMO_FAILED = "The demo could not start on this computer; restart linkdesk and try again."
 LATE_LINK = "The link was created after all, although you pressed Cancel; it is shown here."
 CANCELLED = "Cancelled; press Enter to try again (billing.io will not make the link twice)."
+KEYS_HINT = "Enter creates the link · Esc cancels · Ctrl+Shift+C copies it · Ctrl+N starts over"
 MESSAGE_MS = 8000
 
 
@@ -122,6 +123,10 @@ class MainWindow(QMainWindow):
         left.addWidget(self.banner)
         left.addWidget(self.form)
         left.addStretch(1)
+        keys_hint = QLabel(KEYS_HINT)
+        keys_hint.setObjectName("keysHint")
+        keys_hint.setWordWrap(True)
+        left.addWidget(keys_hint)
         left_widget = QWidget()
         left_widget.setObjectName("formColumn")
         left_widget.setLayout(left)
