@@ -63,7 +63,7 @@ class KeyDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("keyDialog")
-        self.setWindowTitle("API key")
+        self.setWindowTitle("Keys")
         self._api = api
         self._keys = keys
         self._factory = client_factory

@@ -40,6 +40,7 @@ LIFETIME = "expires_in_seconds"
 FIELDS = (AMOUNT, METHOD, DESCRIPTION, LIFETIME)
 
 LOADING_METHODS = "Loading payment methods…"
+WAIT_FOR_METHODS = "Wait a moment: the payment methods are still loading."
 NO_METHODS = (
     "This billing.io account has no active payment method; add one in the billing.io "
     "dashboard, then press Retry."
@@ -364,7 +365,7 @@ class LinkForm(QWidget):
         except InvalidInput as exc:
             problems.update(exc.errors)
         if not self._methods_ready:
-            problems[METHOD] = problems.get(METHOD) or "Wait for the payment methods to load."
+            problems[METHOD] = WAIT_FOR_METHODS
         if AMOUNT not in problems and method is not None:
             try:
                 limit = method.limit_problem(parse_amount(self.amount.text()))
@@ -407,6 +408,9 @@ class LinkForm(QWidget):
         self.amount_note.set_error(amount_problem)
         if self._methods_ready:
             self.method_note.set_error(problems.get(METHOD, "") if self._show_all else "")
+        elif self._show_all and not self.method_note.error:
+            # Enter while the list is still loading: say why nothing happens.
+            self.method_note.set_error(problems[METHOD])
         description_problem = problems.get(DESCRIPTION, "")
         if not description_problem and self._description_cut:
             description_problem = DESCRIPTION_CUT

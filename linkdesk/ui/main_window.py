@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self.new_action = QAction("&New link", self)
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
-        self.key_action = QAction("API &key…", self)
+        self.key_action = QAction("&Keys…", self)
         self.key_action.setShortcut(QKeySequence("Ctrl+K"))
         self.demo_action = QAction("Try the &demo", self)
         self.demo_action.setEnabled(self.services.start_demo is not None)

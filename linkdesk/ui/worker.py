@@ -34,7 +34,7 @@ ClientFactory = Callable[[str], BillingClient]
 """Makes the client for one secret key (bound to an API address and its options)."""
 
 NO_KEY_MESSAGE = (
-    "linkdesk has no API key yet; open File > API key… and paste your billing.io secret key."
+    "linkdesk has no API key yet; open File > Keys… and paste your billing.io secret key."
 )
 
 

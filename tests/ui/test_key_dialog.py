@@ -159,7 +159,7 @@ def test_a_computer_without_a_keyring_is_told_so(qtbot, open_window, first_start
 
 
 def test_the_dialog_is_in_the_file_menu(window):
-    assert window.key_action.text() == "API &key…"
+    assert window.key_action.text() == "&Keys…"
     assert window.key_action in window.menuBar().actions()[0].menu().actions()
     window.key_action.trigger()
     assert window.key_dialog is not None

@@ -11,7 +11,13 @@ from PySide6.QtWidgets import QApplication
 
 from linkdesk.core.errors import FieldError, InvalidInput
 from linkdesk.core.links import LIFETIMES, MAX_DESCRIPTION, LinkRequest, PaymentMethod
-from linkdesk.ui.link_form import DESCRIPTION_CUT, LOADING_METHODS, NO_METHODS, LinkForm
+from linkdesk.ui.link_form import (
+    DESCRIPTION_CUT,
+    LOADING_METHODS,
+    NO_METHODS,
+    WAIT_FOR_METHODS,
+    LinkForm,
+)
 
 METHODS = [
     PaymentMethod("pm_tron", "USDT on Tron", "tron", "USDT", "active", is_default=False),
@@ -223,3 +229,18 @@ def test_labels_have_mnemonics_and_buddies(form):
         "&Description": form.description,
         "&Lifetime": form.lifetime,
     }
+
+
+def test_enter_while_the_methods_load_says_why_nothing_happens(qtbot):
+    form = LinkForm()
+    qtbot.addWidget(form)
+    requests = submitted(qtbot, form)
+    qtbot.keyClicks(form.amount, "10")
+    qtbot.keyClick(form.amount, Qt.Key.Key_Return)
+    assert requests == []
+    assert form.method_note.error == WAIT_FOR_METHODS
+    form.set_methods(METHODS)
+    assert form.method_note.error == ""
+    qtbot.keyClicks(form.amount, "0")
+    qtbot.keyClick(form.amount, Qt.Key.Key_Return)
+    assert requests[0].amount == Decimal("100")

@@ -55,7 +55,7 @@ def test_without_a_key_every_call_says_how_to_add_one(qtbot, api):
     outcomes = Outcomes(api)
     error = outcomes.wait(qtbot, api.list_methods())
     assert isinstance(error, ConfigurationError)
-    assert "File > API key" in error.message
+    assert "File > Keys…" in error.message
 
 
 def test_a_bad_key_or_a_bug_becomes_a_sentence_not_a_traceback(qtbot, api, caplog):
