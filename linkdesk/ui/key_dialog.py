@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from linkdesk.core.errors import InvalidKey, LinkdeskError
 from linkdesk.core.links import Environment
-from linkdesk.core.secrets import check_key
 from linkdesk.ui.worker import (
     ActiveKey,
     ApiService,
@@ -187,6 +186,10 @@ class KeyDialog(QDialog):
         self.result.style().polish(self.result)
 
     def _pasted_key(self) -> str | None:
+        # Imported here: linkdesk.core.secrets loads keyring, which the window does not
+        # need until a key is pasted.
+        from linkdesk.core.secrets import check_key
+
         try:
             key, _environment = check_key(self.key.text())
         except InvalidKey as exc:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QIcon
@@ -14,11 +14,13 @@ from PySide6.QtWidgets import QApplication
 
 from linkdesk.core.billing import BillingClient, resolve_base_url
 from linkdesk.core.errors import ConfigurationError
-from linkdesk.core.secrets import SecretStore
 from linkdesk.core.settings import Settings
 from linkdesk.ui.main_window import MainWindow, Services
 from linkdesk.ui.qsettings_store import QSettingsStorage
 from linkdesk.ui.worker import ClientFactory
+
+if TYPE_CHECKING:
+    from linkdesk.core.secrets import SecretStore
 
 APP_NAME = "linkdesk"
 SMOKE_TIMEOUT_MS = 20_000
@@ -59,6 +61,14 @@ def create_application(argv: list[str]) -> QApplication:
     return app
 
 
+def system_secret_store() -> SecretStore:
+    """The system keyring's store; called on the keyring thread (finding one can block),
+    and only when a key is needed, so demo mode never loads keyring at all."""
+    from linkdesk.core.secrets import SecretStore
+
+    return SecretStore()
+
+
 class _Demo:
     """Starts the demo emulator once, on first use, and stops it at the end."""
 
@@ -91,10 +101,9 @@ def run_gui(*, demo: bool, api_base: str | None, smoke: bool, argv: list[str]) -
         return EXIT_CONFIGURATION
 
     demo_session = _Demo()
-    secrets: Callable[[], SecretStore] = SecretStore
     services = Services(
         client_factory=client_factory(base_url),
-        secrets=secrets,
+        secrets=system_secret_store,
         settings=Settings(QSettingsStorage(QSettings())),
         api_base=base_url,
         demo=demo,

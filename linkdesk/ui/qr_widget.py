@@ -7,11 +7,14 @@ across the counter sees sharp squares rather than blurred ones; the colours are 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QRect, QSize
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from linkdesk.core.qr import QUIET_ZONE, QrMatrix, qr_matrix
+if TYPE_CHECKING:
+    from linkdesk.core.qr import QrMatrix
 
 _DARK = QColor(0, 0, 0)
 _LIGHT = QColor(255, 255, 255)
@@ -26,6 +29,7 @@ class QrWidget(QWidget):
         super().__init__(parent)
         self._text = ""
         self._matrix: QrMatrix | None = None
+        self._quiet_zone = 0
         self._runs: list[tuple[int, int, int]] = []
         self.setMinimumSize(self.MINIMUM, self.MINIMUM)
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -40,7 +44,11 @@ class QrWidget(QWidget):
         if text == self._text:
             return
         self._text = text
-        self._matrix = qr_matrix(text) if text else None
+        # Imported on first use: qrcode is not needed to show the window.
+        from linkdesk.core import qr
+
+        self._matrix = qr.qr_matrix(text) if text else None
+        self._quiet_zone = qr.QUIET_ZONE
         self._runs = _dark_runs(self._matrix) if self._matrix else []
         self.setAccessibleDescription(
             f"QR code of the payment link {text}" if text else "No payment link yet."
@@ -55,13 +63,13 @@ class QrWidget(QWidget):
         """Pixels per module at the current size (0 when there is nothing to show)."""
         if self._matrix is None:
             return 0
-        return min(self.width(), self.height()) // (self._matrix.size + 2 * QUIET_ZONE)
+        return min(self.width(), self.height()) // (self._matrix.size + 2 * self._quiet_zone)
 
     def code_rect(self) -> QRect:
         """Where the white square, quiet zone included, is painted."""
         if self._matrix is None:
             return QRect()
-        side = (self._matrix.size + 2 * QUIET_ZONE) * self.scale()
+        side = (self._matrix.size + 2 * self._quiet_zone) * self.scale()
         return QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
@@ -83,8 +91,8 @@ class QrWidget(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.fillRect(area, _LIGHT)
-        left = area.left() + QUIET_ZONE * scale
-        top = area.top() + QUIET_ZONE * scale
+        left = area.left() + self._quiet_zone * scale
+        top = area.top() + self._quiet_zone * scale
         for row, start, length in self._runs:
             painter.fillRect(left + start * scale, top + row * scale, length * scale, scale, _DARK)
         painter.end()

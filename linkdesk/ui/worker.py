@@ -19,14 +19,17 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from linkdesk.core.billing import BillingClient, RetryNotice
 from linkdesk.core.errors import ConfigurationError, InvalidKey, LinkdeskError, SecretStoreError
 from linkdesk.core.links import Environment, LinkRequest, PaymentLink, PaymentMethod
-from linkdesk.core.secrets import SecretStore
+
+if TYPE_CHECKING:
+    # Only for annotations: keyring is imported on the keyring thread, when first needed.
+    from linkdesk.core.secrets import SecretStore
 
 log = logging.getLogger(__name__)
 
@@ -305,7 +308,9 @@ class ActiveKey:
     warning: str | None = None
 
 
-StoreSource = SecretStore | Callable[[], SecretStore]
+StoreSource: TypeAlias = "SecretStore | Callable[[], SecretStore]"
+"""A `SecretStore`, or what makes one; making one may talk to D-Bus, so it runs on the
+keyring thread."""
 
 
 class KeyWorker(JobWorker):
@@ -314,12 +319,13 @@ class KeyWorker(JobWorker):
     def __init__(self, store: StoreSource) -> None:
         super().__init__()
         self._source = store
-        self._store: SecretStore | None = store if isinstance(store, SecretStore) else None
+        self._store: SecretStore | None = None if callable(store) else store
 
     @property
     def store(self) -> SecretStore:
         if self._store is None:
-            self._store = self._source()  # type: ignore[operator]
+            assert callable(self._source)
+            self._store = self._source()
         return self._store
 
     def _status(self) -> KeyStatus:
