@@ -126,7 +126,6 @@ class KeyDialog(QDialog):
         self.problem.setObjectName("keyProblem")
         self.problem.setWordWrap(True)
         self.problem.hide()
-        grid.addWidget(self.problem, len(Environment), 0, 1, 3)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -149,6 +148,7 @@ class KeyDialog(QDialog):
         layout.addLayout(action_row)
         layout.addWidget(self.result)
         layout.addWidget(self.stored)
+        layout.addWidget(self.problem)
         layout.addStretch(1)
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
@@ -178,12 +178,22 @@ class KeyDialog(QDialog):
             self.clear_buttons[environment].setEnabled(masked is not None and not self.busy)
         self.problem.setText(status.problem or "")
         self.problem.setVisible(bool(status.problem))
+        self._grow_to_fit()
+
+    def _grow_to_fit(self) -> None:
+        """Answers arrive after the dialog is shown; a wrapped sentence must not be clipped."""
+        layout = self.layout()
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def say(self, sentence: str, *, problem: bool = False) -> None:
         self.result.setText(sentence)
         self.result.setProperty("error", problem)
         self.result.style().unpolish(self.result)
         self.result.style().polish(self.result)
+        self._grow_to_fit()
 
     def _pasted_key(self) -> str | None:
         # Imported here: linkdesk.core.secrets loads keyring, which the window does not
@@ -298,6 +308,7 @@ class KeyDialog(QDialog):
             self._status_job = None
             self.problem.setText(_message(error))
             self.problem.show()
+            self._grow_to_fit()
         elif job_id == self._key_job:
             self._key_job = None
             self.say(_message(error), problem=True)
