@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from linkdesk.core import errors
-from linkdesk.core.billing import BillingClient, new_idempotency_key, resolve_base_url
+from linkdesk.core.api import new_idempotency_key, resolve_base_url
+from linkdesk.core.billing import BillingClient
 from linkdesk.core.links import Environment, LinkRequest, PaymentLink, PaymentMethod
 from linkdesk.core.money import format_amount, format_usd
 

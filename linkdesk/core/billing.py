@@ -6,83 +6,40 @@ sentence for the shop owner. Retries follow billing.io's guidance: on 429 wait
 `Retry-After` (capped), on 5xx and broken connections back off 1 s, 2 s, 4 s, at most
 three retries, always with the same Idempotency-Key so a retried create never makes a
 second link. Other 4xx answers are final.
+
+The address checks, `RetryNotice` and `new_idempotency_key` live in `linkdesk.core.api`,
+which the window can load without an HTTP stack; they are re-exported here.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import ssl
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from linkdesk import version
 from linkdesk.core import errors
+from linkdesk.core.api import API_BASE_ENV as API_BASE_ENV
+from linkdesk.core.api import DEFAULT_BASE_URL as DEFAULT_BASE_URL
+from linkdesk.core.api import RetryNotice as RetryNotice
+from linkdesk.core.api import check_base_url as check_base_url
+from linkdesk.core.api import new_idempotency_key as new_idempotency_key
+from linkdesk.core.api import resolve_base_url as resolve_base_url
 from linkdesk.core.links import Environment, LinkRequest, PaymentLink, PaymentMethod
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.billing.io/v1"
-API_BASE_ENV = "LINKDESK_API_BASE"
 MAX_BODY_BYTES = 4 * 1024 * 1024
 _MAX_PAGES = 1000
 _RETRY_AFTER_DEFAULT = 5.0
-
-
-def new_idempotency_key() -> str:
-    """One key per press of Create, reused on every retry of that create."""
-    return str(uuid.uuid4())
-
-
-def check_base_url(url: str) -> str:
-    """The API address without a trailing slash; plain http only for this computer."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise errors.ConfigurationError(
-            "The API address must look like https://api.billing.io/v1; check the setting."
-        )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise errors.ConfigurationError(
-            "The API address must use https:// unless it points at this computer."
-        )
-    return url.strip().rstrip("/")
-
-
-def resolve_base_url(explicit: str | None, environ: Mapping[str, str]) -> str:
-    """--api-base wins over LINKDESK_API_BASE, which wins over billing.io itself."""
-    return check_base_url(explicit or environ.get(API_BASE_ENV) or DEFAULT_BASE_URL)
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-@dataclass(frozen=True)
-class RetryNotice:
-    """Told to the user while linkdesk waits before trying again."""
-
-    attempt: int  # the attempt about to start, 2 for the first retry
-    retries: int  # how many retries are allowed at most
-    wait: float
-    reason: str
-
-    @property
-    def text(self) -> str:
-        return f"{self.reason} Retrying ({self.attempt - 1} of {self.retries})…"
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,15 @@ import httpx
 import pytest
 
 from linkdesk import __version__
-from linkdesk.core import errors
-from linkdesk.core.billing import (
+from linkdesk.core import api, billing, errors
+from linkdesk.core.api import (
     DEFAULT_BASE_URL,
-    BillingClient,
     RetryNotice,
     check_base_url,
     new_idempotency_key,
     resolve_base_url,
 )
+from linkdesk.core.billing import BillingClient
 from linkdesk.core.links import Environment, LinkRequest, PaymentLink
 from linkdesk.emulator import Emulator
 from tests.scripted_server import Scripted, ScriptedServer
@@ -469,3 +469,16 @@ def test_key_appears_in_no_error_and_no_log_line(emu, caplog):
         assert secret not in repr(error.__cause__)
     assert secret not in caplog.text
     assert "sk_test_short" not in caplog.text
+
+
+def test_billing_still_offers_what_moved_to_the_light_api_module():
+    names = [
+        "DEFAULT_BASE_URL",
+        "API_BASE_ENV",
+        "RetryNotice",
+        "check_base_url",
+        "new_idempotency_key",
+        "resolve_base_url",
+    ]
+    for name in names:
+        assert getattr(billing, name) is getattr(api, name), name
