@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from linkdesk.core.billing import new_idempotency_key
+from linkdesk.core.api import new_idempotency_key
 from linkdesk.core.errors import (
     Cancelled,
     LinkdeskError,

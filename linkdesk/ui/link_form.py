@@ -3,7 +3,9 @@
 The form validates as the cashier types with the core's own rules (`LinkRequest.build`,
 `PaymentMethod.limit_problem`) and shows each problem beside its field. Enter anywhere
 in the form asks for a link; the form only emits `submitted` with a valid `LinkRequest`
-and never talks to billing.io itself.
+and never talks to billing.io itself. Enter while the payment methods are still loading
+is kept: the form waits for them (Cancel stops waiting) and then submits with the method
+they preselect.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ FIELDS = (AMOUNT, METHOD, DESCRIPTION, LIFETIME)
 
 LOADING_METHODS = "Loading payment methods…"
 WAIT_FOR_METHODS = "Wait a moment: the payment methods are still loading."
+WAITING_FOR_METHODS = "Waiting for payment methods…"
+CREATING = "Creating link…"
 NO_METHODS = (
     "This billing.io account has no active payment method; add one in the billing.io "
     "dashboard, then press Retry."
@@ -99,7 +103,9 @@ class LinkForm(QWidget):
         self.setObjectName("linkForm")
         self._methods: list[PaymentMethod] = []
         self._methods_ready = False
+        self._methods_loading = False
         self._busy = False
+        self._waiting = False  # Enter was pressed while the methods were loading
         self._filling = False  # True while the form itself changes a field
         self._show_all = False  # after a press of Create, even untouched fields speak
 
@@ -153,10 +159,10 @@ class LinkForm(QWidget):
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(8)
         self.progress.setAccessibleName("Creating link")
-        self.busy_label = QLabel("Creating link…")
+        self.busy_label = QLabel(CREATING)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setAutoDefault(False)
-        self.cancel_button.setToolTip("Stop waiting for billing.io (Esc)")
+        self.cancel_button.setToolTip("Stop waiting (Esc)")
         self.busy_row = QWidget()
         busy_layout = QHBoxLayout(self.busy_row)
         busy_layout.setContentsMargins(0, 0, 0, 0)
@@ -247,19 +253,28 @@ class LinkForm(QWidget):
     def busy(self) -> bool:
         return self._busy
 
+    @property
+    def waiting(self) -> bool:
+        """Enter was pressed while the methods were loading: it is sent when they arrive."""
+        return self._waiting
+
     def set_methods_loading(self) -> None:
         self._methods_ready = False
+        self._methods_loading = True
         self._fill_methods([], LOADING_METHODS)
-        self.method_retry.hide()
+        self._hide_retry()
         self.method_note.set_error("")
         self.method_note.set_hint("")
 
     def set_methods(self, methods: list[PaymentMethod]) -> None:
         """Offer these methods (disabled ones are left out); keep the choice if it is still
-        offered, else preselect the account's default."""
+        offered, else preselect the account's default. A create waiting for them is sent
+        now, if what was typed suits the method."""
         offered = [m for m in methods if (m.status or "active") == "active"]
         previous = self.selected_method()
+        waiting = self._stop_waiting()
         self._methods_ready = bool(offered)
+        self._methods_loading = False
         if not offered:
             self._fill_methods([], "None active")
             self.method_retry.show()
@@ -271,15 +286,26 @@ class LinkForm(QWidget):
         self._filling = True
         self.method.setCurrentIndex(offered.index(chosen))
         self._filling = False
-        self.method_retry.hide()
+        self._hide_retry()
         self.method_note.set_error("")
         self._revalidate()
+        if waiting:
+            self.submit()
 
     def set_methods_failed(self, message: str) -> None:
+        """Say why there are no methods; a create waiting for them is dropped (what was
+        typed stays)."""
+        self._stop_waiting()
         self._methods_ready = False
+        self._methods_loading = False
         self._fill_methods([], "Not loaded")
         self.method_retry.show()
         self.method_note.set_error(message)
+
+    def _hide_retry(self) -> None:
+        if self.method_retry.hasFocus():
+            self.amount.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.method_retry.hide()
 
     def _fill_methods(self, methods: list[PaymentMethod], placeholder: str | None) -> None:
         self._filling = True
@@ -306,13 +332,28 @@ class LinkForm(QWidget):
     def set_busy(self, busy: bool) -> None:
         """While a link is being created the fields are locked and Cancel is offered."""
         self._busy = busy
-        self.fields.setEnabled(not busy)
-        self.create_button.setEnabled(not busy)
-        self.busy_row.setVisible(busy)
-        if busy:
+        self._lock(CREATING if busy else None)
+
+    def _lock(self, activity: str | None) -> None:
+        """Lock the fields and offer Cancel while something happens (None: unlock)."""
+        locked = activity is not None
+        self.fields.setEnabled(not locked)
+        self.create_button.setEnabled(not locked)
+        self.busy_label.setText(activity or "")
+        self.progress.setAccessibleName((activity or "").rstrip("…"))
+        self.busy_row.setVisible(locked)
+        if locked:
             self.cancel_button.setFocus()
         else:
             self.focus_amount()
+
+    def _stop_waiting(self) -> bool:
+        """Forget an Enter waiting for the methods; whether there was one."""
+        if not self._waiting:
+            return False
+        self._waiting = False
+        self._lock(None)
+        return True
 
     def focus_amount(self) -> None:
         self.amount.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -335,6 +376,7 @@ class LinkForm(QWidget):
 
     def clear(self) -> None:
         """Empty the amount and description for the next customer; keep method and lifetime."""
+        self._stop_waiting()
         self.amount.clear()
         self.description.clear()
         self._show_all = False
@@ -387,9 +429,16 @@ class LinkForm(QWidget):
         )
 
     def submit(self) -> bool:
-        """What Enter does: emit `submitted` with a valid request, or point at the problem."""
-        if self._busy:
+        """What Enter does: emit `submitted` with a valid request, or point at the problem.
+
+        While the methods are loading, a form valid in every other way waits for them
+        (True: it will be submitted when they arrive)."""
+        if self._busy or self._waiting:
             return False
+        if self._methods_loading and set(self.problems()) == {METHOD}:
+            self._waiting = True
+            self._lock(WAITING_FOR_METHODS)
+            return True
         self._show_all = True
         problems = self._revalidate()
         if problems:
@@ -472,15 +521,20 @@ class LinkForm(QWidget):
 
     @Slot()
     def on_cancel_button_clicked(self) -> None:
-        self.cancel_requested.emit()
+        self.cancel()
+
+    def cancel(self) -> None:
+        """What Cancel and Esc do: stop waiting for the methods, or ask to cancel the create."""
+        if not self._stop_waiting():
+            self.cancel_requested.emit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             event.accept()
             self.submit()
             return
-        if event.key() == Qt.Key.Key_Escape and self._busy:
+        if event.key() == Qt.Key.Key_Escape and (self._busy or self._waiting):
             event.accept()
-            self.cancel_requested.emit()
+            self.cancel()
             return
         super().keyPressEvent(event)

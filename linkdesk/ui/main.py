@@ -1,8 +1,13 @@
-"""Start the window: the QApplication, the services the window is given, and `--smoke`."""
+"""Start the window: the QApplication, the services the window is given, and `--smoke`.
+
+Nothing slow is loaded here: the window must be on screen before the HTTP stack, the
+keyring or the demo emulator are needed, and those are loaded on the worker threads.
+`--smoke` exits once the window is ready for input; with `LINKDESK_SMOKE_UNTIL=methods`
+it waits for the payment methods as well, which proves the whole API path.
+"""
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from importlib import resources
@@ -12,7 +17,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from linkdesk.core.billing import BillingClient, resolve_base_url
+from linkdesk.core.api import resolve_base_url
 from linkdesk.core.errors import ConfigurationError
 from linkdesk.core.settings import Settings
 from linkdesk.ui.main_window import MainWindow, Services
@@ -20,17 +25,30 @@ from linkdesk.ui.qsettings_store import QSettingsStorage
 from linkdesk.ui.worker import ClientFactory
 
 if TYPE_CHECKING:
+    from linkdesk.core.billing import BillingClient
     from linkdesk.core.secrets import SecretStore
 
 APP_NAME = "linkdesk"
 SMOKE_TIMEOUT_MS = 20_000
+SMOKE_UNTIL_ENV = "LINKDESK_SMOKE_UNTIL"
 EXIT_SMOKE_TIMEOUT = 3
+EXIT_SMOKE_FAILED = 1
 EXIT_CONFIGURATION = 2
 
 
 def client_factory(base_url: str, **options: object) -> ClientFactory:
-    """A `ClientFactory` for one API address (options go to `BillingClient`)."""
-    return functools.partial(BillingClient, base_url=base_url, **options)  # type: ignore[arg-type]
+    """A `ClientFactory` for one API address (options go to `BillingClient`).
+
+    The factory runs on the API thread, and only there is `linkdesk.core.billing` (and
+    with it httpx) imported, on the first call.
+    """
+
+    def make_client(api_key: str) -> BillingClient:
+        from linkdesk.core.billing import BillingClient
+
+        return BillingClient(api_key, base_url=base_url, **options)  # type: ignore[arg-type]
+
+    return make_client
 
 
 def resource_text(name: str) -> str | None:
@@ -70,7 +88,8 @@ def system_secret_store() -> SecretStore:
 
 
 class _Demo:
-    """Starts the demo emulator once, on first use, and stops it at the end."""
+    """Starts the demo emulator once, on first use (on the API thread), and stops it at the
+    end (once that thread has stopped)."""
 
     def __init__(self) -> None:
         self._emulator: object | None = None
@@ -112,7 +131,7 @@ def run_gui(*, demo: bool, api_base: str | None, smoke: bool, argv: list[str]) -
     window = MainWindow(services)
     app.aboutToQuit.connect(window.shutdown)
     if smoke:
-        _exit_when_ready(app, window)
+        _exit_when_ready(app, window, until_methods=os.environ.get(SMOKE_UNTIL_ENV) == "methods")
     window.show()
     try:
         code = app.exec()
@@ -122,21 +141,37 @@ def run_gui(*, demo: bool, api_base: str | None, smoke: bool, argv: list[str]) -
     return code
 
 
-def _exit_when_ready(app: QApplication, window: MainWindow) -> None:
-    """`--smoke`: exit 0 once the window is ready for input, non-zero if it never is."""
+def _exit_when_ready(app: QApplication, window: MainWindow, *, until_methods: bool) -> None:
+    """`--smoke`: exit 0 once the window is ready for input (and, until_methods, once the
+    payment methods are loaded too), non-zero if it never is."""
 
-    def ready() -> None:
-        print("linkdesk: ready", file=sys.stderr)
+    def done() -> None:
+        # Quit the way Ctrl+Q does, by closing the window, so the exit is the real one.
+        window.close()
         app.exit(0)
 
+    def ready() -> None:
+        print("linkdesk: ready", file=sys.stderr, flush=True)
+        if not until_methods:
+            done()
+
+    def methods_loaded() -> None:
+        print("linkdesk: payment methods loaded", file=sys.stderr, flush=True)
+        done()
+
+    def methods_failed(message: str) -> None:
+        print(f"linkdesk: the payment methods did not load: {message}", file=sys.stderr)
+        app.exit(EXIT_SMOKE_FAILED)
+
     def too_slow() -> None:
-        print(
-            f"linkdesk: the window was not ready after {SMOKE_TIMEOUT_MS // 1000} s",
-            file=sys.stderr,
-        )
+        waited = "the payment methods were not loaded" if until_methods else "not ready"
+        print(f"linkdesk: {waited} after {SMOKE_TIMEOUT_MS // 1000} s", file=sys.stderr)
         app.exit(EXIT_SMOKE_TIMEOUT)
 
     window.ready.connect(ready)
+    if until_methods:
+        window.methods_loaded.connect(methods_loaded)
+        window.methods_failed.connect(methods_failed)
     timer = QTimer(window)
     timer.setSingleShot(True)
     timer.timeout.connect(too_slow)

@@ -3,16 +3,20 @@
 The window owns no business rules: `LinkForm` validates, `LinkCreator` guards creates
 and idempotency keys, the workers talk to billing.io and the keyring. Everything it
 needs arrives in `Services`; nothing is reached for through a global.
+
+The window is ready for input as soon as it is on screen: only then does the background
+work start (finding the key, starting the demo, loading the payment methods), so it
+never competes with the first paint. An amount entered before the methods arrive is
+kept by the form and sent when they do.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QWindow
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from linkdesk.core.billing import DEFAULT_BASE_URL, RetryNotice
+from linkdesk.core.api import DEFAULT_BASE_URL, RetryNotice
 from linkdesk.core.errors import LinkdeskError
 from linkdesk.core.links import Environment, LinkRequest, PaymentLink
 from linkdesk.core.settings import LAST_LIFETIME, Settings
@@ -36,6 +40,7 @@ from linkdesk.ui.worker import (
     ActiveKey,
     ApiService,
     ClientFactory,
+    DemoStarter,
     KeyService,
     StoreSource,
 )
@@ -63,13 +68,15 @@ class Services:
     api_base: str = DEFAULT_BASE_URL
     demo: bool = False  # start in demo mode (needs start_demo)
     api_key: str | None = None  # a key already known: the keyring is not asked at start
-    start_demo: Callable[[], tuple[ClientFactory, str]] | None = None  # demo client, key
+    start_demo: DemoStarter | None = None  # called on the API thread
 
 
 class MainWindow(QMainWindow):
     """linkdesk's one window."""
 
-    ready = Signal()  # once: ready for input (methods loaded, or the key dialog shown)
+    ready = Signal()  # once: on screen, the focus in the amount, typing accepted
+    methods_loaded = Signal()  # a list of payment methods arrived (each time)
+    methods_failed = Signal(str)  # loading them failed: the sentence the form shows
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,7 +92,9 @@ class MainWindow(QMainWindow):
         self._environment: Environment | None = None
         self._methods_job: int | None = None
         self._use_job: int | None = None
+        self._demo_job: int | None = None
         self._load_job: int | None = None
+        self._watching_expose = False
         self._is_ready = False
         self._retry_notice = ""
         self._shut_down = False
@@ -102,7 +111,9 @@ class MainWindow(QMainWindow):
         self.environment_badge = Badge()
         self._build()
         self._connect()
-        self._start()
+        # Started with --demo: say so from the first paint, not once the emulator runs.
+        self._show_demo(services.demo)
+        self.form.focus_amount()
 
     def _build(self) -> None:
         self.setWindowTitle(TITLE)
@@ -188,7 +199,28 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.copy_action.triggered.connect(self.result.copy)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        handle = self.windowHandle()
+        if not self._watching_expose and not self._is_ready and handle is not None:
+            self._watching_expose = True
+            handle.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if (
+            event.type() == QEvent.Type.Expose
+            and isinstance(watched, QWindow)
+            and watched.isExposed()
+        ):
+            watched.removeEventFilter(self)
+            # The filter sees the expose before Qt paints the window for it.
+            QTimer.singleShot(0, self.on_window_exposed)
+        return super().eventFilter(watched, event)
+
     def _start(self) -> None:
+        """The background work of a new window: find the key, or start the demo."""
+        if self._shut_down:
+            return
         if self.services.demo:
             self.start_demo()
         elif self.services.api_key:
@@ -196,7 +228,6 @@ class MainWindow(QMainWindow):
         else:
             self.form.set_methods_loading()
             self._load_job = self.keys.load()
-        self.form.focus_amount()
 
     # State ----------------------------------------------------------------------------
 
@@ -212,37 +243,40 @@ class MainWindow(QMainWindow):
     def environment(self) -> Environment | None:
         return self._environment
 
-    def use_key(self, factory: ClientFactory, key: str, *, demo: bool = False) -> None:
+    def use_key(self, factory: ClientFactory, key: str) -> None:
         """Work with this key from now on, and load its payment methods."""
         self.creator.forget_key()
-        self._demo = demo
-        self._environment = Environment.for_key(key)
         self._use_job = self.api.use(factory, key)
+        self._show_environment(Environment.for_key(key), demo=False)
+        self.load_methods()
+
+    def _show_environment(self, environment: Environment, *, demo: bool) -> None:
+        self._demo = demo
+        self._environment = environment
+        self._show_demo(demo)
+        self.environment_badge.set_word(environment.badge)
+
+    def _show_demo(self, demo: bool) -> None:
         self.setWindowTitle(DEMO_TITLE if demo else TITLE)
         self.demo_row.setVisible(demo)
         self.demo_action.setEnabled(not demo and self.services.start_demo is not None)
-        self.environment_badge.set_word(self._environment.badge)
-        self.load_methods()
 
     def forget_key(self) -> None:
         self.creator.forget_key()
         self._environment = None
         self.api.use(None, None)
         self.environment_badge.set_word("")
-        self.form.set_methods_failed(NO_KEY_MESSAGE)
+        self._methods_failed(NO_KEY_MESSAGE)
 
     def start_demo(self) -> None:
+        """Switch to the demo: the emulator starts on the API thread, the methods follow."""
         if self.services.start_demo is None:
             self.banner.show_message(DEMO_UNAVAILABLE)
             return
-        try:
-            factory, key = self.services.start_demo()
-        except OSError:
-            log.exception("the demo emulator did not start")
-            self.banner.show_message(DEMO_FAILED)
-            return
         self.banner.clear()
-        self.use_key(factory, key, demo=True)
+        self.creator.forget_key()
+        self._demo_job = self.api.use_demo(self.services.start_demo)
+        self.load_methods()
 
     def load_methods(self) -> None:
         self.form.set_methods_loading()
@@ -268,6 +302,10 @@ class MainWindow(QMainWindow):
             self._is_ready = True
             log.info("ready for input")
             self.ready.emit()
+
+    def _methods_failed(self, message: str) -> None:
+        self.form.set_methods_failed(message)
+        self.methods_failed.emit(message)
 
     def show_message(self, text: str, timeout_ms: int = MESSAGE_MS) -> None:
         self.statusBar().showMessage(text, timeout_ms)
@@ -297,6 +335,14 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     # Slots ---------------------------------------------------------------------------
+
+    @Slot()
+    def on_window_exposed(self) -> None:
+        """First paint done: the cashier can type; the background work may start now."""
+        self.form.focus_amount()
+        self._mark_ready()
+        # A turn of the event loop later, so whatever waits for `ready` runs first.
+        QTimer.singleShot(0, self._start)
 
     @Slot(object)
     def on_form_submitted(self, request: LinkRequest) -> None:
@@ -344,14 +390,19 @@ class MainWindow(QMainWindow):
     def on_api_finished(self, job_id: int, result: object) -> None:
         if job_id == self._use_job:
             self._use_job = None
+        if job_id == self._demo_job:
+            self._demo_job = None
+            if isinstance(result, Environment):
+                self._show_environment(result, demo=True)
         if job_id != self._methods_job or not isinstance(result, list):
             return
         self._methods_job = None
         self._clear_retry_notice()
+        log.info("payment methods loaded (%d)", len(result))
+        # The form keeps the focus where the cashier is typing, and sends an amount
+        # entered while the methods were loading.
         self.form.set_methods(result)
-        if self.form.methods_ready and not self.form.busy:
-            self.form.focus_amount()
-            self._mark_ready()
+        self.methods_loaded.emit()
 
     @Slot(int, object)
     def on_api_failed(self, job_id: int, error: object) -> None:
@@ -361,11 +412,16 @@ class MainWindow(QMainWindow):
             # news, not the "no key" failure of the method list queued behind it.
             self._use_job = None
             self._methods_job = None
-            self.form.set_methods_failed(message)
+            self._methods_failed(message)
+        elif job_id == self._demo_job:
+            # The client in use (if any) is kept, and the methods queued behind say so.
+            self._demo_job = None
+            self._show_demo(self._demo)
+            self.banner.show_message(DEMO_FAILED)
         elif job_id == self._methods_job:
             self._methods_job = None
             self._clear_retry_notice()
-            self.form.set_methods_failed(message)
+            self._methods_failed(message)
 
     @Slot(object)
     def on_api_retrying(self, notice: RetryNotice) -> None:
@@ -383,7 +439,6 @@ class MainWindow(QMainWindow):
             else:
                 self.forget_key()
                 self.open_key_dialog(first_start=True)
-                self._mark_ready()
         elif result.key:
             # A key saved or cleared (in the key dialog, even one closed meanwhile).
             self.use_key(self.services.client_factory, result.key)
@@ -399,7 +454,6 @@ class MainWindow(QMainWindow):
         self.banner.show_message(message)
         self.forget_key()
         self.open_key_dialog(first_start=True)
-        self._mark_ready()
 
     @Slot()
     def on_key_dialog_demo_requested(self) -> None:

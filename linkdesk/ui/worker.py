@@ -9,6 +9,11 @@ widget.
 Two hosts exist: `ApiService` owns the one `BillingClient` (so the second link of the day
 reuses the warm connection) and `KeyService` owns the `SecretStore` (a locked keyring can
 block on an unlock prompt, and that must never freeze the window).
+
+A host starts its thread with its first job, so a window that never needs the keyring
+never starts that thread. Whatever is slow to load stays off the GUI thread too: the
+HTTP stack (`linkdesk.core.billing`) is imported by the client factory, keyring by the
+store factory, and the demo emulator is started on the API thread.
 """
 
 from __future__ import annotations
@@ -23,18 +28,25 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from linkdesk.core.billing import BillingClient, RetryNotice
+from linkdesk.core.api import RetryNotice
 from linkdesk.core.errors import ConfigurationError, InvalidKey, LinkdeskError, SecretStoreError
 from linkdesk.core.links import Environment, LinkRequest, PaymentLink, PaymentMethod
 
 if TYPE_CHECKING:
-    # Only for annotations: keyring is imported on the keyring thread, when first needed.
+    # Only for annotations: httpx and keyring are imported on the worker threads, when
+    # first needed.
+    from linkdesk.core.billing import BillingClient
     from linkdesk.core.secrets import SecretStore
 
 log = logging.getLogger(__name__)
 
-ClientFactory = Callable[[str], BillingClient]
-"""Makes the client for one secret key (bound to an API address and its options)."""
+ClientFactory: TypeAlias = "Callable[[str], BillingClient]"
+"""Makes the client for one secret key (bound to an API address and its options); called
+on the API thread."""
+
+DemoStarter: TypeAlias = "Callable[[], tuple[ClientFactory, str]]"
+"""Starts the demo emulator (once) and says how to reach it: its client factory and key;
+called on the API thread."""
 
 NO_KEY_MESSAGE = (
     "linkdesk has no API key yet; open File > Keys… and paste your billing.io secret key."
@@ -50,9 +62,14 @@ class JobWorker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.current_job = 0
+        # Set by the host's stop(): jobs still queued are skipped, so closing the window
+        # waits only for the job already running.
+        self.stopping = threading.Event()
 
     @Slot(int, str, object)
     def run(self, job_id: int, name: str, args: tuple[Any, ...]) -> None:
+        if self.stopping.is_set() and name != "shutdown":
+            return
         handler = getattr(self, f"do_{name}")
         self.current_job = job_id
         try:
@@ -96,44 +113,58 @@ class WorkerHost(QObject):
         self._worker = worker
         self._thread = QThread()
         self._thread.setObjectName(name)
-        worker.moveToThread(self._thread)
         self._submitted.connect(worker.run)
         worker.finished.connect(self.on_worker_finished)
         worker.failed.connect(self.on_worker_failed)
+        self._started = False
         self._stopped = False
         self._cancels: dict[int, threading.Event] = {}
         # If the host is destroyed without stop() (its window deleted unclosed), a running
         # QThread would abort the process when Python frees it; stop it here instead.
         self.destroyed.connect(functools.partial(_stop_abandoned, self._thread, self._cancels))
-        self._thread.start()
 
     @property
     def running(self) -> bool:
         return not self._stopped
+
+    @property
+    def started(self) -> bool:
+        """Whether the thread was started (by the first job)."""
+        return self._started
 
     def submit(self, name: str, *args: Any) -> int:
         """Queue a job; its outcome arrives later as `finished` or `failed` with this id."""
         job_id = next(self._ids)
         if self._stopped:
             return job_id
+        if not self._started:
+            # The first job starts the thread: until then the worker lives here.
+            self._started = True
+            self._worker.moveToThread(self._thread)
+            self._thread.start()
         self._submitted.emit(job_id, name, args)
         return job_id
 
     def stop(self) -> None:
         """Cancel every job, let the worker release its resources, and wait for the thread.
 
-        The job on the wire runs to its end (at most the client's timeout); jobs still
-        queued see their cancel event and end at once; their outcomes are not reported.
-        Safe to call more than once.
+        Only the job already running is waited for: a request on the wire runs to its end
+        (at most the client's timeout, and its retries stop), a client or the demo being
+        set up finishes that step; jobs still queued are skipped. No outcome is reported
+        after this. Safe to call more than once.
         """
         if self._stopped:
             return
         self._stopped = True
+        self._worker.stopping.set()
         self._about_to_stop()
-        # The shutdown job quits the thread itself, so it runs after the queued jobs
-        # rather than being dropped with them.
-        self._submitted.emit(0, "shutdown", ())
-        self._thread.wait()
+        if not self._started:
+            self._worker.release()
+        else:
+            # The shutdown job quits the thread itself, so it runs after the job in
+            # flight rather than cutting it off.
+            self._submitted.emit(0, "shutdown", ())
+            self._thread.wait()
         self._worker.finished.disconnect(self.on_worker_finished)
         self._worker.failed.disconnect(self.on_worker_failed)
 
@@ -216,6 +247,15 @@ class ApiWorker(JobWorker):
         self._client = self._new_client(factory, key)
         return self._client.environment
 
+    def do_use_demo(self, start_demo: DemoStarter) -> Environment:
+        """Start the demo emulator here, then work with it; the client in use is kept if
+        the demo cannot start."""
+        factory, key = start_demo()
+        client = self._new_client(factory, key)
+        self.release()
+        self._client = client
+        return client.environment
+
     def do_list_methods(self, cancel: threading.Event) -> list[PaymentMethod]:
         return self._require_client().list_payment_methods("active", cancel=cancel)
 
@@ -257,6 +297,11 @@ class ApiService(WorkerHost):
     def use(self, factory: ClientFactory | None, key: str | None) -> int:
         """Talk to billing.io with this key from now on (None: no key, every call fails)."""
         return self.submit("use", factory, key)
+
+    def use_demo(self, start_demo: DemoStarter) -> int:
+        """Start the demo emulator on the API thread and talk to it from now on; finishes
+        with its `Environment`."""
+        return self.submit("use_demo", start_demo)
 
     def list_methods(self) -> int:
         return self._submit_cancellable("list_methods")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -72,14 +73,16 @@ def services(factory, settings, keyring_backend, api_key, emulator) -> Services:
 
 @pytest.fixture
 def open_window(qtbot) -> Callable[..., MainWindow]:
-    """Build a window from services, show it and wait until it is ready for input.
+    """Build a window from services, show it and wait until it is ready for input, then
+    (settle) until its start-up work is done: the payment methods loaded, or the key
+    dialog open.
 
     The windows are kept until the test ends, so pytest-qt closes them the way a person
     would (closeEvent and all) rather than Python freeing them.
     """
     opened: list[MainWindow] = []
 
-    def open_(services: Services, *, wait_ready: bool = True) -> MainWindow:
+    def open_(services: Services, *, wait_ready: bool = True, settle: bool = True) -> MainWindow:
         window = MainWindow(services)
         opened.append(window)
         qtbot.addWidget(window)
@@ -87,9 +90,50 @@ def open_window(qtbot) -> Callable[..., MainWindow]:
         qtbot.waitExposed(window)
         if wait_ready:
             qtbot.waitUntil(lambda: window.is_ready, timeout=10_000)
+        if wait_ready and settle:
+            qtbot.waitUntil(
+                lambda: window.form.methods_ready or window.key_dialog is not None,
+                timeout=10_000,
+            )
         return window
 
     return open_
+
+
+class Gate:
+    """Holds whatever calls `wait()` on a worker thread until the test opens it."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self._open = threading.Event()
+
+    def wait(self) -> None:
+        self.entered.set()
+        # Bounded, so a failing test cannot leave a worker thread waiting forever.
+        self._open.wait(timeout=10)
+
+    def open(self) -> None:
+        self._open.set()
+
+
+@pytest.fixture
+def gate():
+    """A `Gate`. Open it in the test: pytest-qt closes the windows before fixtures end,
+    and closing waits for a worker held at the gate (10 s at most)."""
+    gate = Gate()
+    yield gate
+    gate.open()
+
+
+@pytest.fixture
+def gated_factory(factory, gate) -> ClientFactory:
+    """A client factory that waits at the gate: the API thread is busy until it opens."""
+
+    def make_client(api_key: str):
+        gate.wait()
+        return factory(api_key)
+
+    return make_client
 
 
 @pytest.fixture

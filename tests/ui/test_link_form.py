@@ -16,6 +16,7 @@ from linkdesk.ui.link_form import (
     LOADING_METHODS,
     NO_METHODS,
     WAIT_FOR_METHODS,
+    WAITING_FOR_METHODS,
     LinkForm,
 )
 
@@ -231,16 +232,98 @@ def test_labels_have_mnemonics_and_buddies(form):
     }
 
 
-def test_enter_while_the_methods_load_says_why_nothing_happens(qtbot):
+@pytest.fixture
+def loading_form(qtbot) -> LinkForm:
+    """A form shown before its payment methods have arrived."""
     form = LinkForm()
     qtbot.addWidget(form)
+    form.show()
+    qtbot.waitExposed(form)
+    form.focus_amount()
+    return form
+
+
+def test_enter_while_the_methods_load_waits_for_them_then_submits_with_the_default(
+    qtbot, loading_form
+):
+    form = loading_form
     requests = submitted(qtbot, form)
     qtbot.keyClicks(form.amount, "10")
     qtbot.keyClick(form.amount, Qt.Key.Key_Return)
     assert requests == []
-    assert form.method_note.error == WAIT_FOR_METHODS
-    form.set_methods(METHODS)
+    assert form.waiting
+    assert form.busy_label.text() == WAITING_FOR_METHODS
+    assert form.busy_row.isVisible()
+    assert not form.fields.isEnabled()
     assert form.method_note.error == ""
-    qtbot.keyClicks(form.amount, "0")
+    # A second Enter while waiting is the same request, not a second one.
+    qtbot.keyClick(form, Qt.Key.Key_Return)
+    assert not form.submit()
+
+    form.set_methods(METHODS)
+    assert [(r.amount, r.payment_method_id) for r in requests] == [(Decimal("10"), "pm_base")]
+    assert not form.waiting
+
+
+def test_an_amount_the_default_method_refuses_is_named_when_the_methods_arrive(qtbot, loading_form):
+    form = loading_form
+    requests = submitted(qtbot, form)
+    qtbot.keyClicks(form.amount, "600")
     qtbot.keyClick(form.amount, Qt.Key.Key_Return)
-    assert requests[0].amount == Decimal("100")
+    assert form.waiting
+    form.set_methods(METHODS)
+    assert requests == []
+    assert not form.waiting
+    assert form.amount_note.error == "USDC on Base takes at most $500.00."
+    assert form.amount.text() == "600"
+    assert form.focusWidget() is form.amount
+
+
+def test_a_failed_load_drops_the_waiting_enter_and_keeps_what_was_typed(qtbot, loading_form):
+    form = loading_form
+    requests = submitted(qtbot, form)
+    qtbot.keyClicks(form.amount, "10")
+    qtbot.keyClick(form.amount, Qt.Key.Key_Return)
+    form.set_methods_failed("billing.io could not be reached; check the internet connection.")
+    assert not form.waiting
+    assert form.fields.isEnabled()
+    assert not form.busy_row.isVisible()
+    assert form.method_note.error.startswith("billing.io could not be reached")
+    assert form.amount.text() == "10"
+    form.set_methods(METHODS)
+    assert requests == []
+
+
+def test_escape_stops_waiting_without_asking_to_cancel_a_create(qtbot, loading_form):
+    form = loading_form
+    requests = submitted(qtbot, form)
+    cancels: list[bool] = []
+    form.cancel_requested.connect(lambda: cancels.append(True))
+    qtbot.keyClicks(form.amount, "10")
+    qtbot.keyClick(form.amount, Qt.Key.Key_Return)
+    qtbot.keyClick(form.cancel_button, Qt.Key.Key_Escape)
+    assert not form.waiting
+    assert cancels == []
+    assert form.focusWidget() is form.amount
+    form.set_methods(METHODS)
+    assert requests == []
+    assert form.amount.text() == "10"
+
+
+def test_enter_with_a_bad_amount_while_the_methods_load_names_the_amount(qtbot, loading_form):
+    form = loading_form
+    qtbot.keyClick(form.amount, Qt.Key.Key_Return)
+    assert not form.waiting
+    assert form.amount_note.error
+    assert form.method_note.error == WAIT_FOR_METHODS
+
+
+def test_the_retry_button_hands_its_focus_to_the_amount_when_the_methods_arrive(
+    qtbot, loading_form
+):
+    form = loading_form
+    form.set_methods_failed("billing.io could not be reached; check the internet connection.")
+    form.method_retry.setFocus()
+    assert form.focusWidget() is form.method_retry
+    form.set_methods_loading()
+    assert form.focusWidget() is form.amount

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from decimal import Decimal
 
@@ -10,10 +11,21 @@ from PySide6.QtWidgets import QApplication
 
 from linkdesk.core.links import LinkRequest
 from linkdesk.core.settings import LAST_LIFETIME
-from linkdesk.ui.main_window import CANCELLED, DEMO_FAILED, DEMO_TITLE, LATE_LINK, TITLE, Services
+from linkdesk.ui.link_form import LOADING_METHODS, WAITING_FOR_METHODS
+from linkdesk.ui.main_window import (
+    CANCELLED,
+    DEMO_FAILED,
+    DEMO_TITLE,
+    LATE_LINK,
+    TITLE,
+    MainWindow,
+    Services,
+)
+from linkdesk.ui.worker import NO_KEY_MESSAGE
 from tests.ui.helpers import decode_qr
 
 LINKS = "POST /v1/payment-links"
+METHODS = "GET /v1/payment-methods"
 
 
 def type_and_enter(qtbot, window, amount: str) -> None:
@@ -238,11 +250,173 @@ def test_the_window_works_at_800_by_600(qtbot, window):
     assert window.form.create_button.visibleRegion().boundingRect().size().width() > 40
 
 
-def test_a_demo_that_cannot_start_is_one_sentence(qtbot, open_window, services):
+def test_a_demo_that_cannot_start_is_one_sentence_and_the_key_in_use_stays(
+    qtbot, open_window, services
+):
     def broken():
         raise OSError("no free port")
 
-    window = open_window(Services(**{**services.__dict__, "start_demo": broken}), wait_ready=False)
-    window.start_demo()
+    window = open_window(Services(**{**services.__dict__, "start_demo": broken}))
+    with qtbot.waitSignal(window.methods_loaded):
+        window.start_demo()
     assert window.banner.text() == DEMO_FAILED
     assert not window.demo
+    assert window.windowTitle() == TITLE
+    assert window.form.methods_ready
+
+
+def test_a_demo_that_cannot_start_at_start_up_stops_saying_demo(qtbot, open_window, services):
+    def broken():
+        raise OSError("no free port")
+
+    demo = Services(**{**services.__dict__, "demo": True, "api_key": None, "start_demo": broken})
+    window = open_window(demo, settle=False)
+    qtbot.waitUntil(lambda: window.form.method_note.error != "")
+    assert window.banner.text() == DEMO_FAILED
+    assert window.windowTitle() == TITLE
+    assert not window.demo_badge.isVisible()
+    assert window.form.method_note.error == NO_KEY_MESSAGE
+
+
+# Ready before the methods ------------------------------------------------------------
+
+
+def test_ready_means_on_screen_with_the_amount_focused_before_any_background_work(
+    qtbot, services, gated_factory, gate
+):
+    window = MainWindow(Services(**{**services.__dict__, "client_factory": gated_factory}))
+    qtbot.addWidget(window)
+    QApplication.processEvents()
+    assert not window.api.started
+    assert not window.keys.started
+    at_ready: list[bool] = []
+    window.ready.connect(lambda: at_ready.append(window.api.started))
+    with qtbot.waitSignal(window.ready):
+        window.show()
+    # The first paint came first; the API thread starts a turn of the event loop later.
+    assert at_ready == [False]
+    assert window.is_ready
+    assert window.focusWidget() is window.form.amount
+    assert window.form.amount.isEnabled()
+    assert not window.form.methods_ready
+    assert window.form.method.currentText() == LOADING_METHODS
+    qtbot.waitUntil(gate.entered.is_set)
+    assert window.api.started
+    # The keyring is not needed when the key is known.
+    assert not window.keys.started
+    gate.open()
+    qtbot.waitUntil(lambda: window.form.methods_ready)
+    assert at_ready == [False]
+
+
+def test_enter_while_the_methods_load_creates_the_link_once_they_arrive(
+    qtbot, open_window, services, gated_factory, gate, emulator, api_key
+):
+    window = open_window(
+        Services(**{**services.__dict__, "client_factory": gated_factory}), settle=False
+    )
+    type_and_enter(qtbot, window, "29.99")
+    assert window.form.waiting
+    assert window.form.busy_row.isVisible()
+    assert window.form.busy_label.text() == WAITING_FOR_METHODS
+    assert window.form.cancel_button.isEnabled()
+    assert window.form.method_note.error == ""
+    assert not window.form.fields.isEnabled()
+
+    gate.open()
+    link = wait_for_link(qtbot, window)
+    default = next(m for m in emulator.payment_methods(api_key) if m["is_default"])
+    assert link.amount_usd == Decimal("29.99")
+    assert link.payment_method_id == default["id"]
+    assert window.form.selected_method().id == default["id"]
+    assert emulator.links_created(api_key) == 1
+    assert not window.form.waiting
+    assert window.form.amount.text() == ""
+    assert window.focusWidget() is window.form.amount
+
+
+def test_when_the_methods_fail_an_enter_waiting_for_them_is_dropped_and_the_form_kept(
+    qtbot, open_window, services, gated_factory, gate, emulator, api_key
+):
+    emulator.add_fault("500", count=4, route=METHODS)
+    window = open_window(
+        Services(**{**services.__dict__, "client_factory": gated_factory}), settle=False
+    )
+    window.form.description.setText("Table 4")
+    type_and_enter(qtbot, window, "29.99")
+    assert window.form.waiting
+    with qtbot.waitSignal(window.methods_failed, timeout=10_000):
+        gate.open()
+    assert not window.form.waiting
+    assert not window.form.busy_row.isVisible()
+    assert window.form.fields.isEnabled()
+    assert (
+        window.form.method_note.error
+        == "billing.io had an internal problem; try again in a minute."
+    )
+    assert window.form.method_retry.isVisible()
+    assert window.form.amount.text() == "29.99"
+    assert window.form.description.text() == "Table 4"
+    # Retry brings the methods; the dropped Enter does not come back by itself.
+    with qtbot.waitSignal(window.methods_loaded):
+        qtbot.mouseClick(window.form.method_retry, Qt.MouseButton.LeftButton)
+    assert window.form.methods_ready
+    assert emulator.request_count(LINKS) == 0
+    assert window.form.amount.text() == "29.99"
+
+
+def test_cancel_while_waiting_for_the_methods_sends_nothing(
+    qtbot, open_window, services, gated_factory, gate, emulator
+):
+    window = open_window(
+        Services(**{**services.__dict__, "client_factory": gated_factory}), settle=False
+    )
+    type_and_enter(qtbot, window, "5")
+    assert window.form.waiting
+    qtbot.keyClick(window.form.cancel_button, Qt.Key.Key_Escape)
+    assert not window.form.waiting
+    assert window.form.fields.isEnabled()
+    assert window.focusWidget() is window.form.amount
+    with qtbot.waitSignal(window.methods_loaded):
+        gate.open()
+    assert emulator.request_count(LINKS) == 0
+    assert window.form.amount.text() == "5"
+
+
+def test_typing_while_the_methods_arrive_keeps_the_focus_and_the_text(
+    qtbot, open_window, services, gated_factory, gate
+):
+    window = open_window(
+        Services(**{**services.__dict__, "client_factory": gated_factory}), settle=False
+    )
+    qtbot.keyClicks(window.form.amount, "12")
+    window.form.description.setFocus()
+    qtbot.keyClicks(window.form.description, "Tab")
+    with qtbot.waitSignal(window.methods_loaded):
+        gate.open()
+    assert window.focusWidget() is window.form.description
+    qtbot.keyClicks(window.form.description, "le 4")
+    assert window.form.description.text() == "Table 4"
+    assert window.form.amount.text() == "12"
+
+
+def test_closing_while_the_demo_starts_waits_only_for_that_step(
+    qtbot, open_window, services, gate, emulator, factory, api_key
+):
+    def slow_demo():
+        gate.wait()
+        return factory, api_key
+
+    demo = Services(**{**services.__dict__, "demo": True, "start_demo": slow_demo})
+    window = open_window(demo, settle=False)
+    # Demo mode is said from the first paint, before the emulator runs.
+    assert window.windowTitle() == DEMO_TITLE
+    assert window.demo_badge.isVisible()
+    qtbot.waitUntil(gate.entered.is_set)
+    # The methods are queued behind the demo; closing skips them.
+    threading.Timer(0.2, gate.open).start()
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < 3
+    assert not window.api.running
+    assert emulator.request_count(METHODS) == 0

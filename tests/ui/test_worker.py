@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 
 from linkdesk.core.billing import RetryNotice
 from linkdesk.core.errors import Cancelled, ConfigurationError, InvalidKey, LinkdeskError
@@ -107,8 +108,66 @@ def test_stop_is_safe_twice_and_later_jobs_are_dropped(qtbot):
     service.stop()
     assert not service.running
     service.list_methods()
-    qtbot.wait(50)
+    QCoreApplication.processEvents()
     assert outcomes.results == {}
+
+
+def test_the_thread_starts_with_the_first_job(qtbot, factory, api_key):
+    service = ApiService()
+    try:
+        assert not service.started
+        outcomes = Outcomes(service)
+        assert outcomes.wait(qtbot, service.use(factory, api_key)) is Environment.SANDBOX
+        assert service.started
+    finally:
+        service.stop()
+    unused = KeyService(SecretStore(backend=MemoryKeyring()))
+    unused.stop()
+    assert not unused.started
+
+
+def test_stop_waits_for_the_job_running_and_skips_the_queued_ones(
+    qtbot, api, gated_factory, gate, factory, api_key, emulator
+):
+    made: list[str] = []
+
+    def counting(key: str):
+        made.append(key)
+        return factory(key)
+
+    outcomes = Outcomes(api)
+    first = api.use(gated_factory, api_key)
+    queued = [api.use(counting, api_key), api.list_methods()]
+    qtbot.waitUntil(gate.entered.is_set)
+    threading.Timer(0.2, gate.open).start()
+    started = time.monotonic()
+    api.stop()
+    assert time.monotonic() - started < 3
+    assert made == []
+    assert emulator.request_count() == 0
+    QCoreApplication.processEvents()
+    assert set(outcomes.results) & {first, *queued} == set()
+
+
+def test_the_demo_starts_on_the_api_thread_and_keeps_the_old_client_if_it_cannot(
+    qtbot, api, factory, api_key
+):
+    started_on: list[int] = []
+
+    def start_demo():
+        started_on.append(threading.get_ident())
+        return factory, api_key
+
+    def broken():
+        raise OSError("no free port")
+
+    outcomes = Outcomes(api)
+    assert outcomes.wait(qtbot, api.use_demo(start_demo)) is Environment.SANDBOX
+    assert started_on
+    assert threading.get_ident() not in started_on
+    assert type(outcomes.wait(qtbot, api.use_demo(broken))) is LinkdeskError
+    methods = outcomes.wait(qtbot, api.list_methods())
+    assert [m.label for m in methods] == ["USDT on Tron", "USDC on Base"]
 
 
 class ThreadRecordingKeyring(MemoryKeyring):
