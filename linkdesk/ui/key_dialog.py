@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from linkdesk.core.errors import InvalidKey, LinkdeskError
 from linkdesk.core.links import Environment
+from linkdesk.ui.style import repolish
 from linkdesk.ui.worker import (
     ActiveKey,
     ApiService,
@@ -73,7 +74,6 @@ class KeyDialog(QDialog):
 
         self.intro = QLabel(FIRST_START)
         self.intro.setWordWrap(True)
-        self.intro.setVisible(first_start)
 
         self.key = QLineEdit()
         self.key.setObjectName("keyField")
@@ -94,7 +94,6 @@ class KeyDialog(QDialog):
         self.save_button.setToolTip("Store the key in the system keyring and use it")
         self.demo_button = QPushButton("Try the &demo")
         self.demo_button.setToolTip("Use a built-in billing.io emulator; no account needed")
-        self.demo_button.setVisible(demo_available)
         for button in (self.test_button, self.save_button, self.demo_button):
             button.setAutoDefault(False)
 
@@ -152,6 +151,9 @@ class KeyDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
+        # Only once they have a parent: showing a parentless widget opens it as a window.
+        self.intro.setVisible(first_start)
+        self.demo_button.setVisible(demo_available)
 
         self.show_key.toggled.connect(self.on_show_key_toggled)
         self.test_button.clicked.connect(self.on_test_button_clicked)
@@ -191,8 +193,7 @@ class KeyDialog(QDialog):
     def say(self, sentence: str, *, problem: bool = False) -> None:
         self.result.setText(sentence)
         self.result.setProperty("error", problem)
-        self.result.style().unpolish(self.result)
-        self.result.style().polish(self.result)
+        repolish(self.result)
         self._grow_to_fit()
 
     def _pasted_key(self) -> str | None:

@@ -34,6 +34,7 @@ from linkdesk.core.links import (
     PaymentMethod,
 )
 from linkdesk.core.money import AmountError, parse_amount
+from linkdesk.ui.style import repolish
 
 AMOUNT = "amount_usd"
 METHOD = "payment_method_id"
@@ -84,8 +85,7 @@ class Note(QLabel):
         self.setVisible(bool(self._error or self._hint))
         if self.property("error") != is_error:
             self.setProperty("error", is_error)
-            self.style().unpolish(self)
-            self.style().polish(self)
+            repolish(self)
         self.setAccessibleName("Problem" if is_error else "Hint")
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from linkdesk.core.links import Environment, PaymentLink
 from linkdesk.core.money import format_usd
 from linkdesk.ui.qr_widget import QrWidget
+from linkdesk.ui.style import repolish
 
 PLACEHOLDER = "The payment link and its QR code appear here."
 
@@ -53,15 +54,21 @@ class Badge(QLabel):
         self.setObjectName("badge")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.set_word(text)
+        self._show_word(text)
+        if not text:
+            # Not setVisible(True) here: a badge without a parent yet would open as a
+            # window of its own.
+            self.hide()
 
     def set_word(self, text: str) -> None:
+        self._show_word(text)
+        self.setVisible(bool(text))
+
+    def _show_word(self, text: str) -> None:
         self.setText(text)
         self.setProperty("kind", text.lower())
         self.setAccessibleName(f"{text} badge" if text else "")
-        self.setVisible(bool(text))
-        self.style().unpolish(self)
-        self.style().polish(self)
+        repolish(self)
 
 
 class ResultPane(QWidget):

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 
 from linkdesk.core.links import Environment, PaymentLink
-from linkdesk.ui.result_pane import PLACEHOLDER, ResultPane, describe_expiry
+from linkdesk.ui.result_pane import PLACEHOLDER, Badge, ResultPane, describe_expiry
 from tests.ui.helpers import decode_qr
 
 NOW = datetime(2026, 3, 3, 9, 0).astimezone()
@@ -74,3 +74,22 @@ def test_a_live_link_shows_live_its_amount_and_a_scannable_code(qtbot, pane):
     pane.show_link(None)
     assert pane.link is None
     assert decode_qr(pane) == []
+
+
+def test_a_new_badge_is_not_opened_as_a_window_of_its_own(qtbot):
+    badge = Badge("DEMO")
+    qtbot.addWidget(badge)
+    assert badge.text() == "DEMO"
+    assert badge.property("kind") == "demo"
+    assert not badge.isVisible()
+    # Restyled when its word changes once it is on screen.
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    QHBoxLayout(holder).addWidget(badge)
+    holder.show()
+    qtbot.waitExposed(holder)
+    assert badge.isVisible()
+    badge.set_word("LIVE")
+    assert badge.property("kind") == "live"
+    badge.set_word("")
+    assert not badge.isVisible()
