@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QWindow
@@ -32,7 +33,6 @@ from linkdesk.core.links import Environment, LinkRequest, PaymentLink
 from linkdesk.core.settings import LAST_LIFETIME, Settings
 from linkdesk.ui.banner import Banner
 from linkdesk.ui.creating import LinkCreator
-from linkdesk.ui.key_dialog import KeyDialog
 from linkdesk.ui.link_form import LinkForm
 from linkdesk.ui.result_pane import Badge, ResultPane
 from linkdesk.ui.worker import (
@@ -44,6 +44,9 @@ from linkdesk.ui.worker import (
     KeyService,
     StoreSource,
 )
+
+if TYPE_CHECKING:
+    from linkdesk.ui.key_dialog import KeyDialog
 
 log = logging.getLogger(__name__)
 
@@ -284,6 +287,9 @@ class MainWindow(QMainWindow):
 
     def open_key_dialog(self, *, first_start: bool = False) -> KeyDialog:
         if self.key_dialog is None:
+            # Imported when first opened: most days the window starts with a stored key.
+            from linkdesk.ui.key_dialog import KeyDialog
+
             self.key_dialog = KeyDialog(
                 self.api,
                 self.keys,
