@@ -41,12 +41,28 @@ KEY = "sk_test_LatencyBenchFAKE00000"
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Run the event loop until `predicate` holds, checking it on a 1 ms timer.
+
+    The loop sleeps between checks, as the real application does in exec(); a busy
+    processEvents() loop would hold the GIL and slow the API worker being measured.
+    """
+    if predicate():
+        return
     deadline = time.monotonic() + timeout
     loop = QEventLoop()
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the window did not get there in time")
-        loop.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 5)
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+
+    def check() -> None:
+        if predicate() or time.monotonic() > deadline:
+            loop.quit()
+
+    timer.timeout.connect(check)
+    timer.start(1)
+    loop.exec()
+    timer.stop()
+    if not predicate():
+        raise TimeoutError("the window did not get there in time")
 
 
 class PaintWatch(QObject):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import groupby
 
 import qrcode
@@ -46,8 +47,13 @@ class QrMatrix:
         return self.rows[row][col]
 
 
+@lru_cache(maxsize=64)
 def qr_matrix(text: str) -> QrMatrix:
     """The QR code of `text` at error correction M, in the smallest version that fits.
+
+    Building a code takes milliseconds of pure Python, so the API worker builds it as soon
+    as a link arrives and the widget on the GUI thread finds it here, ready (a `QrMatrix`
+    is immutable, so sharing it between threads is safe).
 
     Raises ValueError when `text` is empty or too long for any QR code (about 2,300
     bytes of UTF-8 at this error correction).

@@ -262,7 +262,12 @@ class ApiWorker(JobWorker):
     def do_create(
         self, request: LinkRequest, idempotency_key: str, cancel: threading.Event
     ) -> PaymentLink:
-        return self._require_client().create_payment_link(request, idempotency_key, cancel)
+        link = self._require_client().create_payment_link(request, idempotency_key, cancel)
+        # Build the QR here, off the GUI thread; QrWidget then finds it in qr_matrix's cache.
+        from linkdesk.core.qr import qr_matrix
+
+        qr_matrix(link.url)
+        return link
 
     def do_test_key(self, factory: ClientFactory, key: str, cancel: threading.Event) -> KeyTest:
         client = self._new_client(factory, key)
