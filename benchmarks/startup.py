@@ -30,7 +30,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from pathlib import Path
+
+# The private X server the end-to-end tests use serves the benchmark too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.e2e.xvfb import xvfb
 
 BARE = """
 import sys
@@ -74,28 +78,6 @@ def timed(command: list[str], env: dict[str, str], marks: dict[str, bytes]) -> d
     return seen
 
 
-@contextlib.contextmanager
-def private_xvfb() -> Iterator[str]:
-    """Xvfb on a free display; yields ':N' and stops that process (by its pid) at the end."""
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    try:
-        with os.fdopen(read_end) as ready:
-            number = ready.readline().strip()
-        if not number:
-            sys.exit("Xvfb did not start")
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
 def median_ms(runs: list[dict[str, float]], name: str) -> float:
     return statistics.median(run[name] for run in runs) * 1000
 
@@ -124,7 +106,7 @@ def main() -> None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = os.path.join(home, "pycache")
         if args.xvfb:
-            env["DISPLAY"] = stack.enter_context(private_xvfb())
+            env["DISPLAY"] = stack.enter_context(xvfb())
         ours = [sys.executable, "-m", "linkdesk", "--demo", "--smoke"]
         bare = [sys.executable, "-c", BARE]
         methods = [*ours, "--verbose"]
