@@ -132,7 +132,55 @@ LAST_LIFETIME: Setting[int | None] = Setting(
     doc="The lifetime the cashier chose last; None is a link that never expires.",
 )
 
-ALL_SETTINGS: tuple[Setting[object], ...] = (LAST_LIFETIME,)  # type: ignore[assignment]
+CUSTOM_LIFETIME_MINUTES: Setting[int] = Setting(
+    key="form/custom_lifetime_minutes",
+    type=int,
+    default=30,
+    minimum=MIN_LIFETIME // 60,
+    maximum=30 * 24 * 60,
+    doc="The custom lifetime offered besides the presets, in minutes (5 minutes to 30 days).",
+)
+
+LIFETIME_IS_CUSTOM: Setting[bool] = Setting(
+    key="form/last_lifetime_custom",
+    type=bool,
+    default=False,
+    doc="The cashier chose the custom lifetime last (LAST_LIFETIME then is ignored).",
+)
+
+SHOP_NAME: Setting[str] = Setting(
+    key="customer_display/shop_name",
+    type=str,
+    default="",
+    doc="Shown on the customer display between links; empty shows nothing.",
+)
+
+CONFIRM_ABOVE_USD: Setting[int | None] = Setting(
+    key="form/confirm_above_usd",
+    type=int,
+    default=1000,
+    nullable=True,
+    minimum=1,
+    maximum=10_000_000,
+    doc="Enter asks once before creating a link above this many US dollars; None never asks.",
+)
+
+CUSTOMER_SCREEN: Setting[str] = Setting(
+    key="customer_display/screen",
+    type=str,
+    default="",
+    doc="The name of the screen the customer display opens on; empty picks one not "
+    "showing the main window.",
+)
+
+ALL_SETTINGS: tuple[Setting[object], ...] = (  # type: ignore[assignment]
+    LAST_LIFETIME,
+    CUSTOM_LIFETIME_MINUTES,
+    LIFETIME_IS_CUSTOM,
+    SHOP_NAME,
+    CONFIRM_ABOVE_USD,
+    CUSTOMER_SCREEN,
+)
 
 # Each migration turns what version N wrote into what version N + 1 reads.
 Migration = Callable[[SettingsStorage], None]

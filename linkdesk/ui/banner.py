@@ -23,6 +23,7 @@ class Banner(QFrame):
         self.close_button.setAutoRaise(True)
         self.close_button.setToolTip("Dismiss")
         self.close_button.setAccessibleName("Dismiss message")
+        self.close_button.setAccessibleDescription("Hide this message")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 4, 6)
         layout.addWidget(self.message, 1)

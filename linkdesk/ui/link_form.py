@@ -10,8 +10,8 @@ they preselect.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFont, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -30,10 +31,12 @@ from linkdesk.core.links import (
     DEFAULT_LIFETIME,
     LIFETIMES,
     MAX_DESCRIPTION,
+    MIN_LIFETIME,
     LinkRequest,
     PaymentMethod,
 )
 from linkdesk.core.money import AmountError, parse_amount
+from linkdesk.ui.lifetimes import CUSTOM_LABEL, Clock, local_now, minutes_text, stops_working
 from linkdesk.ui.style import repolish
 
 AMOUNT = "amount_usd"
@@ -50,6 +53,9 @@ NO_METHODS = (
     "This billing.io account has no active payment method; add one in the billing.io "
     "dashboard, then press Retry."
 )
+# The sentence under the lifetime names a clock time; redrawn often enough to stay right.
+LIFETIME_REFRESH_MS = 15_000
+CUSTOM_INDEX = len(LIFETIMES)
 DESCRIPTION_CUT = (
     f"Cut to {MAX_DESCRIPTION} characters, the most a description can hold; check the end."
 )
@@ -98,9 +104,10 @@ class LinkForm(QWidget):
     lifetime_chosen = Signal(object)  # seconds, or None for no expiry
     methods_retry_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, clock: Clock = local_now) -> None:
         super().__init__(parent)
         self.setObjectName("linkForm")
+        self._clock = clock
         self._methods: list[PaymentMethod] = []
         self._methods_ready = False
         self._methods_loading = False
@@ -114,6 +121,10 @@ class LinkForm(QWidget):
         self.amount.setPlaceholderText("29.99")
         self.amount.setMaxLength(64)
         self.amount.setAccessibleName("Amount in US dollars")
+        self.amount.setAccessibleDescription(
+            "Type the amount, such as 29.99, and press Enter to create the link"
+        )
+        self.amount.setToolTip("The amount in US dollars; Enter creates the link")
         font = QFont(self.amount.font())
         font.setPointSizeF(font.pointSizeF() * 1.6)
         self.amount.setFont(font)
@@ -122,6 +133,7 @@ class LinkForm(QWidget):
         self.method = QComboBox()
         self.method.setObjectName("method")
         self.method.setAccessibleName("Payment method")
+        self.method.setAccessibleDescription("The coin and network the customer pays with")
         self.method.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -129,6 +141,8 @@ class LinkForm(QWidget):
         self.method_retry = QPushButton("&Retry")
         self.method_retry.setAutoDefault(False)
         self.method_retry.setToolTip("Load the payment methods again")
+        self.method_retry.setAccessibleName("Retry")
+        self.method_retry.setAccessibleDescription("Load the payment methods again")
         self.method_retry.hide()
         self.method_note = Note()
 
@@ -138,31 +152,57 @@ class LinkForm(QWidget):
         # A cap, not just a check: a 10 MB paste must not be laid out by the line edit.
         self.description.setMaxLength(MAX_DESCRIPTION)
         self.description.setAccessibleName("Description")
+        self.description.setAccessibleDescription(
+            "Optional text the customer sees with the payment, such as the order number"
+        )
         self.description_note = Note()
         self._description_cut = False
 
         self.lifetime = QComboBox()
         self.lifetime.setObjectName("lifetime")
         self.lifetime.setAccessibleName("Lifetime of the link")
+        self.lifetime.setAccessibleDescription(
+            "How long the customer can pay with the link; Custom sets the minutes yourself"
+        )
         for choice in LIFETIMES:
             self.lifetime.addItem(choice.label)
+        self.lifetime.addItem(CUSTOM_LABEL)
         self.lifetime.setCurrentIndex(LIFETIMES.index(DEFAULT_LIFETIME))
+        self.custom_minutes = QSpinBox()
+        self.custom_minutes.setObjectName("customMinutes")
+        self.custom_minutes.setRange(MIN_LIFETIME // 60, 30 * 24 * 60)
+        self.custom_minutes.setValue(30)
+        self.custom_minutes.setSuffix(" min")
+        self.custom_minutes.setAccessibleName("Custom lifetime in minutes")
+        self.custom_minutes.setAccessibleDescription(
+            "How many minutes the link stays payable, at least 5"
+        )
+        self.custom_minutes.setToolTip("Minutes the link stays payable (at least 5)")
+        self.custom_minutes.hide()
         self.lifetime_note = Note()
+        self._lifetime_timer = QTimer(self)
+        self._lifetime_timer.setInterval(LIFETIME_REFRESH_MS)
+        self._lifetime_timer.timeout.connect(self.on_lifetime_timer_timeout)
 
         self.create_button = QPushButton("&Create link")
         self.create_button.setObjectName("createButton")
         self.create_button.setAutoDefault(False)
         self.create_button.setToolTip("Create the payment link (Enter)")
+        self.create_button.setAccessibleName("Create link")
+        self.create_button.setAccessibleDescription("Create the payment link (Enter)")
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(8)
         self.progress.setAccessibleName("Creating link")
+        self.progress.setAccessibleDescription("Shown while billing.io makes the link")
         self.busy_label = QLabel(CREATING)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setAutoDefault(False)
         self.cancel_button.setToolTip("Stop waiting (Esc)")
+        self.cancel_button.setAccessibleName("Cancel")
+        self.cancel_button.setAccessibleDescription("Stop waiting for the link (Esc)")
         self.busy_row = QWidget()
         busy_layout = QHBoxLayout(self.busy_row)
         busy_layout.setContentsMargins(0, 0, 0, 0)
@@ -187,6 +227,7 @@ class LinkForm(QWidget):
         self._connect()
         self.set_methods_loading()
         self._update_description_count()
+        self._update_lifetime_hint()
         self.setFocusProxy(self.amount)
 
     def _layout(self) -> None:
@@ -202,11 +243,16 @@ class LinkForm(QWidget):
         method_row.addWidget(self.method, 1)
         method_row.addWidget(self.method_retry)
 
+        lifetime_row = QHBoxLayout()
+        lifetime_row.setContentsMargins(0, 0, 0, 0)
+        lifetime_row.addWidget(self.lifetime, 1)
+        lifetime_row.addWidget(self.custom_minutes)
+
         rows: list[tuple[str, QWidget, QWidget | QHBoxLayout, Note]] = [
             ("&Amount (USD)", self.amount, self.amount, self.amount_note),
             ("&Payment method", self.method, method_row, self.method_note),
             ("&Description", self.description, self.description, self.description_note),
-            ("&Lifetime", self.lifetime, self.lifetime, self.lifetime_note),
+            ("&Lifetime", self.lifetime, lifetime_row, self.lifetime_note),
         ]
         for index, (text, buddy, field, note) in enumerate(rows):
             label = QLabel(text)
@@ -239,6 +285,7 @@ class LinkForm(QWidget):
         self.description.inputRejected.connect(self.on_description_input_rejected)
         self.method.currentIndexChanged.connect(self.on_method_current_index_changed)
         self.lifetime.currentIndexChanged.connect(self.on_lifetime_current_index_changed)
+        self.custom_minutes.valueChanged.connect(self.on_custom_minutes_value_changed)
         self.method_retry.clicked.connect(self.on_method_retry_clicked)
         self.create_button.clicked.connect(self.on_create_button_clicked)
         self.cancel_button.clicked.connect(self.on_cancel_button_clicked)
@@ -322,12 +369,38 @@ class LinkForm(QWidget):
         self._update_method_hint()
 
     def set_lifetime(self, seconds: int | None) -> None:
-        for index, choice in enumerate(LIFETIMES):
-            if choice.seconds == seconds:
-                self._filling = True
-                self.lifetime.setCurrentIndex(index)
-                self._filling = False
+        """Choose a preset; any other whole number of minutes (5 at least) is the custom one."""
+        index = next((i for i, c in enumerate(LIFETIMES) if c.seconds == seconds), None)
+        if index is None:
+            if seconds is None or seconds < MIN_LIFETIME or seconds % 60:
                 return
+            self.set_custom_minutes(seconds // 60)
+            index = CUSTOM_INDEX
+        self._filling = True
+        self.lifetime.setCurrentIndex(index)
+        self._filling = False
+        self._show_custom()
+
+    def set_custom_minutes(self, minutes: int) -> None:
+        """The custom lifetime offered (chosen or not), as remembered from last time."""
+        self._filling = True
+        self.custom_minutes.setValue(minutes)
+        self._filling = False
+        self._update_lifetime_hint()
+
+    def lifetime_is_custom(self) -> bool:
+        return self.lifetime.currentIndex() == CUSTOM_INDEX
+
+    def _show_custom(self) -> None:
+        custom = self.lifetime_is_custom()
+        self.custom_minutes.setVisible(custom)
+        self.lifetime.setToolTip(
+            f"Custom: {minutes_text(self.custom_minutes.value())}" if custom else ""
+        )
+        self._update_lifetime_hint()
+
+    def _update_lifetime_hint(self) -> None:
+        self.lifetime_note.set_hint(stops_working(self.selected_lifetime(), self._clock()))
 
     def set_busy(self, busy: bool) -> None:
         """While a link is being created the fields are locked and Cancel is offered."""
@@ -391,6 +464,8 @@ class LinkForm(QWidget):
         return None
 
     def selected_lifetime(self) -> int | None:
+        if self.lifetime_is_custom():
+            return self.custom_minutes.value() * 60
         return LIFETIMES[max(self.lifetime.currentIndex(), 0)].seconds
 
     def problems(self) -> dict[str, str]:
@@ -506,10 +581,33 @@ class LinkForm(QWidget):
 
     @Slot(int)
     def on_lifetime_current_index_changed(self, _index: int) -> None:
+        self._show_custom()
         if not self._filling:
             self.edited.emit()
             self.lifetime_chosen.emit(self.selected_lifetime())
             self._revalidate()
+
+    @Slot(int)
+    def on_custom_minutes_value_changed(self, _minutes: int) -> None:
+        self._show_custom()
+        if not self._filling and self.lifetime_is_custom():
+            self.edited.emit()
+            self.lifetime_chosen.emit(self.selected_lifetime())
+            self._revalidate()
+
+    @Slot()
+    def on_lifetime_timer_timeout(self) -> None:
+        self._update_lifetime_hint()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        # The clock time under the lifetime only needs to move while someone can see it.
+        self._update_lifetime_hint()
+        self._lifetime_timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
+        self._lifetime_timer.stop()
+        super().hideEvent(event)
 
     @Slot()
     def on_method_retry_clicked(self) -> None:

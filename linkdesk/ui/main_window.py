@@ -30,10 +30,21 @@ from PySide6.QtWidgets import (
 from linkdesk.core.api import DEFAULT_BASE_URL, RetryNotice
 from linkdesk.core.errors import LinkdeskError
 from linkdesk.core.links import Environment, LinkRequest, PaymentLink
-from linkdesk.core.settings import LAST_LIFETIME, Settings
+from linkdesk.core.settings import (
+    CONFIRM_ABOVE_USD,
+    CUSTOM_LIFETIME_MINUTES,
+    LAST_LIFETIME,
+    LIFETIME_IS_CUSTOM,
+    SHOP_NAME,
+    Settings,
+)
+from linkdesk.ui import shortcuts
 from linkdesk.ui.banner import Banner
+from linkdesk.ui.confirm_amount import AmountGuard
 from linkdesk.ui.creating import LinkCreator
+from linkdesk.ui.customer_display import CustomerDisplayController
 from linkdesk.ui.link_form import LinkForm
+from linkdesk.ui.result_actions import ActionBar, ResultActions
 from linkdesk.ui.result_pane import Badge, ResultPane
 from linkdesk.ui.worker import (
     NO_KEY_MESSAGE,
@@ -47,6 +58,8 @@ from linkdesk.ui.worker import (
 
 if TYPE_CHECKING:
     from linkdesk.ui.key_dialog import KeyDialog
+    from linkdesk.ui.settings_dialog import SettingsDialog
+    from linkdesk.ui.shortcuts import ShortcutsDialog
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +70,10 @@ DEMO_UNAVAILABLE = "The demo is not available in this copy of linkdesk."
 DEMO_FAILED = "The demo could not start on this computer; restart linkdesk and try again."
 LATE_LINK = "The link was created after all, although you pressed Cancel; it is shown here."
 CANCELLED = "Cancelled; press Enter to try again (billing.io will not make the link twice)."
-KEYS_HINT = "Enter creates the link · Esc cancels · Ctrl+Shift+C copies it · Ctrl+N starts over"
+KEYS_HINT = (
+    "Enter creates the link · Esc or Ctrl+N starts over · Ctrl+Shift+C copies it · "
+    "F11 customer display · F1 all keys"
+)
 MESSAGE_MS = 8000
 
 
@@ -102,10 +118,30 @@ class MainWindow(QMainWindow):
         self._retry_notice = ""
         self._shut_down = False
         self.key_dialog: KeyDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self.shortcuts_dialog: ShortcutsDialog | None = None
 
+        settings = services.settings
         self.form = LinkForm()
-        self.form.set_lifetime(services.settings.get(LAST_LIFETIME))
+        self.form.set_custom_minutes(settings.get(CUSTOM_LIFETIME_MINUTES))
+        if settings.get(LIFETIME_IS_CUSTOM):
+            self.form.set_lifetime(settings.get(CUSTOM_LIFETIME_MINUTES) * 60)
+        else:
+            self.form.set_lifetime(settings.get(LAST_LIFETIME))
+        self.amount_guard = AmountGuard(lambda: settings.get(CONFIRM_ABOVE_USD), self, self)
+        self.result_actions = ResultActions(self)
+        self.customer = CustomerDisplayController(settings, self, parent=self)
         self.result = ResultPane()
+        self.result.add_actions(
+            ActionBar(
+                (
+                    self.result_actions.copy_qr,
+                    self.result_actions.save_qr,
+                    self.result_actions.print_link,
+                    self.result_actions.share,
+                )
+            )
+        )
         self.banner = Banner()
         self.demo_badge = Badge("DEMO")
         self.demo_note = QLabel(DEMO_NOTE)
@@ -140,6 +176,8 @@ class MainWindow(QMainWindow):
         keys_hint = QLabel(KEYS_HINT)
         keys_hint.setObjectName("keysHint")
         keys_hint.setWordWrap(True)
+        keys_hint.setAccessibleName("Keyboard hint")
+        keys_hint.setAccessibleDescription(KEYS_HINT)
         left.addWidget(keys_hint)
         left_widget = QWidget()
         left_widget.setObjectName("formColumn")
@@ -161,27 +199,55 @@ class MainWindow(QMainWindow):
         self.setStatusBar(status)
 
         file_menu = self.menuBar().addMenu("&File")
-        self.new_action = QAction("&New link", self)
-        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_action = shortcuts.make_action(
+            self,
+            "&New link",
+            "Start a new link: clear the form (while creating: cancel)",
+            shortcuts.NEW_LINK,
+            extra_keys=(shortcuts.NEW_LINK_ALT,),
+        )
+        self.settings_action = shortcuts.make_action(
+            self,
+            "&Settings…",
+            "Shop name, confirmation amount, customer screen, custom lifetime",
+            shortcuts.SETTINGS,
+        )
         self.key_action = QAction("&Keys…", self)
         self.key_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.key_action.setStatusTip("Enter, test or remove the billing.io API key")
         self.demo_action = QAction("Try the &demo", self)
         self.demo_action.setEnabled(self.services.start_demo is not None)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         file_menu.addAction(self.new_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
         file_menu.addAction(self.key_action)
         file_menu.addAction(self.demo_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        self.quit_action.setStatusTip("Close linkdesk")
         edit_menu = self.menuBar().addMenu("&Edit")
-        self.copy_action = QAction("&Copy link", self)
-        self.copy_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.copy_action = self.result_actions.copy_url
         edit_menu.addAction(self.copy_action)
+        edit_menu.addAction(self.result_actions.copy_qr)
+        link_menu = self.menuBar().addMenu("&Link")
+        link_menu.addAction(self.result_actions.save_qr)
+        link_menu.addAction(self.result_actions.print_link)
+        link_menu.addAction(self.result_actions.share)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.customer.toggle_action)
+        view_menu.addMenu(self.customer.screen_menu)
+        self.shortcuts_action = shortcuts.make_action(
+            self, "&Keyboard shortcuts", "List every keyboard shortcut", shortcuts.KEYBOARD_HELP
+        )
+        # Others add to the same Help menu (About, the log folder): find it, never add two.
+        shortcuts.find_or_add_menu(self, "&Help").addAction(self.shortcuts_action)
 
     def _connect(self) -> None:
-        self.form.submitted.connect(self.on_form_submitted)
+        self.form.submitted.connect(self.amount_guard.submit)
+        self.amount_guard.confirmed.connect(self.on_form_submitted)
+        self.amount_guard.declined.connect(self.back_to_amount)
         self.form.cancel_requested.connect(self.creator.cancel)
         self.form.edited.connect(self.creator.forget_key)
         self.form.lifetime_chosen.connect(self.on_form_lifetime_chosen)
@@ -200,7 +266,9 @@ class MainWindow(QMainWindow):
         self.key_action.triggered.connect(self.on_key_action_triggered)
         self.demo_action.triggered.connect(self.on_demo_action_triggered)
         self.quit_action.triggered.connect(self.close)
-        self.copy_action.triggered.connect(self.result.copy)
+        self.settings_action.triggered.connect(self.on_settings_action_triggered)
+        self.shortcuts_action.triggered.connect(self.on_shortcuts_action_triggered)
+        self.result_actions.message.connect(self.on_result_actions_message)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
@@ -328,6 +396,8 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self.creator.cancel()
+        # A customer display left open would keep the application running.
+        self.customer.close()
         if self.key_dialog is not None:
             self.key_dialog.close()
         self.api.stop()
@@ -358,7 +428,13 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def on_form_lifetime_chosen(self, seconds: int | None) -> None:
-        self.services.settings.set(LAST_LIFETIME, seconds)
+        settings = self.services.settings
+        custom = self.form.lifetime_is_custom()
+        settings.set(LIFETIME_IS_CUSTOM, custom)
+        if custom and seconds is not None:
+            settings.set(CUSTOM_LIFETIME_MINUTES, seconds // 60)
+        else:
+            settings.set(LAST_LIFETIME, seconds)
 
     @Slot()
     def on_form_methods_retry_requested(self) -> None:
@@ -370,6 +446,8 @@ class MainWindow(QMainWindow):
     @Slot(object, bool)
     def on_creator_created(self, link: PaymentLink, late: bool) -> None:
         self.result.show_link(link, self._environment)
+        self.result_actions.set_link(link)
+        self.customer.show_link(link)
         log.info("created payment link %s", link.url)
         if late:
             self.show_message(LATE_LINK, 0)
@@ -474,8 +552,74 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_new_action_triggered(self) -> None:
+        if self.form.busy or self.form.waiting:
+            # What was typed stays: Enter again retries the same create, never a second.
+            self.form.cancel()
+            return
         self.form.clear()
         self.form.focus_amount()
+        # Between links the customer sees the shop's name, not the last customer's code.
+        self.customer.show_link(None)
+
+    @Slot()
+    def on_settings_action_triggered(self) -> None:
+        self.open_settings_dialog()
+
+    def open_settings_dialog(self) -> SettingsDialog:
+        if self.settings_dialog is None:
+            from linkdesk.ui.settings_dialog import SettingsDialog
+
+            self.settings_dialog = SettingsDialog(self.services.settings, self)
+            self.settings_dialog.applied.connect(self.on_settings_dialog_applied)
+            self.settings_dialog.finished.connect(self.on_settings_dialog_finished)
+        self.settings_dialog.open()
+        return self.settings_dialog
+
+    @Slot()
+    def on_settings_dialog_applied(self) -> None:
+        settings = self.services.settings
+        self.customer.set_shop_name(settings.get(SHOP_NAME))
+        self.customer.follow_settings()
+        self.form.set_custom_minutes(settings.get(CUSTOM_LIFETIME_MINUTES))
+        self.show_message("Settings saved.", 3000)
+
+    @Slot(int)
+    def on_settings_dialog_finished(self, _result: int) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.deleteLater()
+            self.settings_dialog = None
+        self.back_to_amount()
+
+    @Slot()
+    def back_to_amount(self) -> None:
+        """A dialog closed: the keyboard goes back to the amount, for the next customer."""
+        # Not every platform hands activation back to the parent of a closed dialog.
+        self.activateWindow()
+        self.form.focus_amount()
+
+    @Slot()
+    def on_shortcuts_action_triggered(self) -> None:
+        self.open_shortcuts_dialog()
+
+    def open_shortcuts_dialog(self) -> ShortcutsDialog:
+        from linkdesk.ui.shortcuts import ShortcutsDialog
+
+        if self.shortcuts_dialog is not None:
+            self.shortcuts_dialog.close()
+        self.shortcuts_dialog = ShortcutsDialog(shortcuts.window_shortcuts(self), self)
+        self.shortcuts_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.shortcuts_dialog.destroyed.connect(self.on_shortcuts_dialog_destroyed)
+        self.shortcuts_dialog.open()
+        return self.shortcuts_dialog
+
+    @Slot()
+    def on_shortcuts_dialog_destroyed(self) -> None:
+        self.shortcuts_dialog = None
+        self.back_to_amount()
+
+    @Slot(str)
+    def on_result_actions_message(self, text: str) -> None:
+        self.show_message(text)
 
     @Slot()
     def on_key_action_triggered(self) -> None:

@@ -80,6 +80,7 @@ class ResultPane(QWidget):
         super().__init__(parent)
         self.setObjectName("resultPane")
         self._link: PaymentLink | None = None
+        self.actions_bar: QWidget | None = None
 
         self.badge = Badge()
         self.amount = QLabel()
@@ -107,12 +108,15 @@ class ResultPane(QWidget):
         self.url.setObjectName("resultUrl")
         self.url.setReadOnly(True)
         self.url.setAccessibleName("Payment link address")
+        self.url.setAccessibleDescription("The address of the link, to select or copy")
         self.url_label = QLabel("Lin&k")
         self.url_label.setBuddy(self.url)
         self.copy_button = QPushButton("C&opy")
         self.copy_button.setObjectName("copyButton")
         self.copy_button.setAutoDefault(False)
         self.copy_button.setToolTip("Copy the link to the clipboard (Ctrl+Shift+C)")
+        self.copy_button.setAccessibleName("Copy link")
+        self.copy_button.setAccessibleDescription("Copy the link to the clipboard (Ctrl+Shift+C)")
         # A click must not pull focus out of the amount field: the next customer is next.
         self.copy_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
@@ -134,6 +138,7 @@ class ResultPane(QWidget):
         layout.addWidget(self.qr, 1)
         layout.addWidget(self.placeholder, 1)
         layout.addLayout(url_row)
+        self._layout = layout
 
         self.copy_button.clicked.connect(self.on_copy_button_clicked)
         self.show_link(None)
@@ -142,6 +147,12 @@ class ResultPane(QWidget):
     def link(self) -> PaymentLink | None:
         return self._link
 
+    def add_actions(self, bar: QWidget) -> None:
+        """A row of buttons under the address (the window's result actions), shown with it."""
+        self.actions_bar = bar
+        self._layout.addWidget(bar)
+        bar.setVisible(self._link is not None)
+
     def show_link(self, link: PaymentLink | None, environment: Environment | None = None) -> None:
         """Show a link (None: the empty pane); `environment` is the key's, used when the
         link does not say which it belongs to."""
@@ -149,6 +160,8 @@ class ResultPane(QWidget):
         has_link = link is not None
         for widget in (self.amount, self.expiry, self.url, self.url_label, self.copy_button):
             widget.setVisible(has_link)
+        if self.actions_bar is not None:
+            self.actions_bar.setVisible(has_link)
         self.qr.setVisible(has_link)
         self.placeholder.setVisible(not has_link)
         if link is None:

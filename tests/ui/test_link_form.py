@@ -211,7 +211,8 @@ def test_the_lifetime_offers_every_preset_and_reports_a_choice(qtbot, form):
     chosen: list[int | None] = []
     form.lifetime_chosen.connect(chosen.append)
     assert [form.lifetime.itemText(i) for i in range(form.lifetime.count())] == [
-        lifetime.label for lifetime in LIFETIMES
+        *(lifetime.label for lifetime in LIFETIMES),
+        "Custom…",
     ]
     form.set_lifetime(None)
     assert chosen == []  # set by the window, not chosen by the cashier
