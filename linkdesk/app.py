@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from linkdesk import version
-from linkdesk.core.errors import RedactingFilter, redact
+from linkdesk.core.errors import redact
 
 EPILOG = """\
 commands:
@@ -62,7 +61,8 @@ def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         "--verbose",
         action="store_true",
         default=argparse.SUPPRESS if suppress else False,
-        help="log what linkdesk does to standard error",
+        help="log what linkdesk does to standard error (and, for the window, in detail "
+        "to its log file)",
     )
 
 
@@ -112,13 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("linkdesk")
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+def configure_logging(verbose: bool, *, to_file: bool = False) -> None:
+    """Warnings (everything with --verbose) to stderr; the window also keeps a log file
+    (linkdesk/logs.py). CLI commands answer on the terminal and write no file, so a
+    script calling them in a loop cannot rotate the window's log away."""
+    from linkdesk.logs import setup_logging
+
+    setup_logging(verbose=verbose, to_file=to_file)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return emulator_main(arguments[1:])
     args = build_parser().parse_args(arguments)
-    configure_logging(args.verbose)
+    configure_logging(args.verbose, to_file=args.command is None)
 
     if args.command is not None:
         from linkdesk import cli

@@ -15,11 +15,33 @@ import re
 from collections.abc import Mapping
 
 _KEY_PATTERN = re.compile(r"sk_(?:test|live)_[A-Za-z0-9]+")
+_HIDDEN = "…(hidden)"
+_KEY_HIDDEN = "sk_" + _HIDDEN
+# A bearer token of any shape ("Bearer eyJ..."), unless it is already hidden.
+_BEARER_PATTERN = re.compile(
+    r"(?i)\b(bearer\s+)(?!" + re.escape(_KEY_HIDDEN) + r"|" + re.escape(_HIDDEN) + r")"
+    r"[^\s'\",;)\]}]+"
+)
+# An Authorization header's value, however it is printed: "Authorization: Basic ...",
+# {'authorization': '...'}, (b'Authorization', b'...'), authorization=...
+_AUTHORIZATION_PATTERN = re.compile(
+    r"(?i)(\b(?:proxy-)?authorization\b['\"]?\s*[:=,]\s*(?:b?['\"])?)([^'\"\r\n]+)"
+)
+
+
+def _hide_authorization(match: re.Match[str]) -> str:
+    value = match.group(2)
+    if value.strip() in {_HIDDEN, _KEY_HIDDEN, "Bearer " + _KEY_HIDDEN, "Bearer " + _HIDDEN}:
+        return match.group(0)
+    return match.group(1) + _HIDDEN
 
 
 def redact(text: str) -> str:
-    """Replace anything shaped like a secret key with a placeholder."""
-    return _KEY_PATTERN.sub("sk_…(hidden)", text)
+    """Replace anything shaped like a secret key, a bearer token or an Authorization
+    header's value with a placeholder."""
+    text = _KEY_PATTERN.sub(_KEY_HIDDEN, text)
+    text = _BEARER_PATTERN.sub(lambda match: match.group(1) + _HIDDEN, text)
+    return _AUTHORIZATION_PATTERN.sub(_hide_authorization, text)
 
 
 class LinkdeskError(Exception):
@@ -221,14 +243,39 @@ class TlsError(NetworkError):
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that scrubs key-shaped text from every record it passes."""
+    """A logging filter that scrubs secrets from every record it passes: the message and
+    its arguments, the traceback, the stack and any `extra` field.
+
+    Put it on a handler (a logger's filters miss what propagates from its children). It
+    changes the record itself, so every handler after it sees the scrubbed one too.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit the message: keep neither as given
+            message = f"{record.msg} (the log arguments did not fit this message)"
         cleaned = redact(message)
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        for name, value in list(vars(record).items()):
+            if name in _STANDARD_RECORD_FIELDS:
+                continue
+            # An extra field is formatted with str(); scrub that text, and leave values
+            # that hold no secret as they are, for handlers that use them as objects.
+            text = value if isinstance(value, str) else str(value)
+            scrubbed = redact(text)
+            if scrubbed != text:
+                setattr(record, name, scrubbed)
         return True
+
+
+# Fields every LogRecord has; anything else on a record came from `extra`.
+_STANDARD_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
