@@ -53,6 +53,14 @@ def paint_qr(painter: QPainter, area: QRect, text: str) -> QRect:
     return QRect(left, top, side, side)
 
 
+def page_texts(link: PaymentLink, now: datetime) -> tuple[list[str], list[str]]:
+    """The lines printed above the code and below it."""
+    above = [SCAN_TO_PAY, format_usd(link.amount_usd)]
+    if link.description:
+        above.append(link.description)
+    return above, [link.url, expiry_sentence(link, now)]
+
+
 def paint_page(painter: QPainter, page: QRect, link: PaymentLink, now: datetime) -> None:
     """Lay one link out on a page (in device pixels): text above and below a large code."""
     unit = page.height() / 100  # one hundredth of the page height: sizes follow the page
@@ -72,15 +80,16 @@ def paint_page(painter: QPainter, page: QRect, link: PaymentLink, now: datetime)
         painter.drawText(box, int(flags) | int(Qt.TextFlag.TextWordWrap), text)
         top += round(height * unit)
 
-    text_block(SCAN_TO_PAY, 2.2, height=4)
-    text_block(format_usd(link.amount_usd), 6, bold=True, height=9)
-    if link.description:
-        text_block(link.description, 2.2, height=7)
+    above, below = page_texts(link, now)
+    text_block(above[0], 2.2, height=4)
+    text_block(above[1], 6, bold=True, height=9)
+    if len(above) > 2:
+        text_block(above[2], 2.2, height=7)
     code_height = round(page.height() * 0.55)
     paint_qr(painter, QRect(page.left(), round(top), page.width(), code_height), link.url)
     top += code_height + unit
-    text_block(link.url, 1.6, height=6)
-    text_block(expiry_sentence(link, now), 2, height=4)
+    text_block(below[0], 1.6, height=6)
+    text_block(below[1], 2, height=4)
     painter.restore()
 
 
