@@ -1,0 +1,171 @@
+"""Help menu: About linkdesk (version, licence, where the data and logs live) and the log folder.
+
+`HelpMenu` is what the main window adds to its menu bar; it owns its two actions and
+their slots, so the window only adds it and shows its `notice`s in the status bar.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+from pathlib import Path
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QDir, QSettings, QStandardPaths, Qt, QUrl, Signal, Slot, qVersion
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from linkdesk import version
+from linkdesk.logs import log_dir
+
+log = logging.getLogger(__name__)
+
+# The reverse-DNS id of the desktop entry, the AppStream metainfo and the macOS bundle;
+# Qt passes it to Wayland as the window's app id, so it must be the desktop file's name.
+APP_ID = "app.linkdesk.linkdesk"
+LICENCE = "Proprietary: all rights reserved, linkdesk developers."
+LICENCE_ID = "LicenseRef-Proprietary"
+SUMMARY = "Payment links with a QR code at the shop counter, for billing.io merchants."
+KEY_PLACE = "In the system keyring, never in a file."
+NO_FOLDER_VIEWER = "This computer has no program to show folders; the logs are in {path}."
+
+
+def data_dir() -> Path:
+    """Where linkdesk keeps its data: Qt's AppDataLocation for this application."""
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+
+
+def native(path: Path | str) -> str:
+    return QDir.toNativeSeparators(str(path))
+
+
+def open_folder(path: Path) -> bool:
+    """Show a folder in the desktop's file manager, creating it first if needed."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        log.warning("cannot create %s: %s", path, error.strerror)
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+class AboutDialog(QDialog):
+    """Version, licence, the folders of the data, settings and logs, and the versions
+    of what linkdesk runs on (handy when reporting a problem)."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        data_folder: Path | None = None,
+        log_folder: Path | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("aboutDialog")
+        self.setWindowTitle("About linkdesk")
+        self.data_folder = data_folder or data_dir()
+        self.log_folder = log_folder or log_dir()
+        self.settings_file = QSettings().fileName()
+
+        heading = QLabel(f"<b>linkdesk</b> {version()}")
+        heading.setObjectName("aboutHeading")
+        summary = QLabel(SUMMARY)
+        summary.setWordWrap(True)
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        for label, value in (
+            ("Version", version()),
+            ("Licence", LICENCE),
+            ("Data folder", native(self.data_folder)),
+            ("Settings", native(self.settings_file)),
+            ("Log folder", native(self.log_folder)),
+            ("Secret key", KEY_PLACE),
+            (
+                "Runs on",
+                f"Qt {qVersion()}, PySide6 {pyside_version}, Python "
+                f"{platform.python_version()}, {platform.system()} {platform.machine()}",
+            ),
+        ):
+            field = QLabel(value)
+            field.setWordWrap(True)
+            # The paths are there to be copied into a file manager or an e-mail.
+            field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields[label] = field
+            form.addRow(f"{label}:", field)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.copy_button = QPushButton("&Copy")
+        self.log_button = QPushButton("Open &log folder")
+        for button in (self.copy_button, self.log_button):
+            button.setAutoDefault(False)
+            buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        self.copy_button.clicked.connect(self.on_copy_button_clicked)
+        self.log_button.clicked.connect(self.on_log_button_clicked)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(summary)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def text(self) -> str:
+        """Everything the dialog says, one field a line."""
+        lines = [f"linkdesk {version()}", SUMMARY]
+        lines += [f"{label}: {field.text()}" for label, field in self.fields.items()]
+        return "\n".join(lines)
+
+    @Slot()
+    def on_copy_button_clicked(self) -> None:
+        QGuiApplication.clipboard().setText(self.text())
+        self.copy_button.setText("Copied")
+
+    @Slot()
+    def on_log_button_clicked(self) -> None:
+        open_folder(self.log_folder)
+
+
+class HelpMenu(QMenu):
+    """Help › About linkdesk and Help › Open log folder."""
+
+    notice = Signal(str)  # something to tell in the status bar
+
+    def __init__(self, parent: QWidget | None = None, *, data_folder: Path | None = None) -> None:
+        super().__init__("&Help", parent)
+        self.data_folder = data_folder
+        self.dialog: AboutDialog | None = None
+        self.about_action = QAction("&About linkdesk", self)
+        # macOS moves it into the application menu, where Mac users look for it.
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.log_folder_action = QAction("Open &log folder", self)
+        self.addAction(self.about_action)
+        self.addAction(self.log_folder_action)
+        self.about_action.triggered.connect(self.on_about_action_triggered)
+        self.log_folder_action.triggered.connect(self.on_log_folder_action_triggered)
+
+    @Slot()
+    def on_about_action_triggered(self) -> None:
+        if self.dialog is None:
+            self.dialog = AboutDialog(self.parentWidget(), data_folder=self.data_folder)
+            self.dialog.finished.connect(self.on_dialog_finished)
+        self.dialog.open()
+
+    @Slot(int)
+    def on_dialog_finished(self, _result: int) -> None:
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+            self.dialog = None
+
+    @Slot()
+    def on_log_folder_action_triggered(self) -> None:
+        folder = log_dir()
+        if not open_folder(folder):
+            self.notice.emit(NO_FOLDER_VIEWER.format(path=native(folder)))
