@@ -18,7 +18,9 @@ from PySide6.QtWidgets import QApplication
 
 from linkdesk.core.api import resolve_base_url
 from linkdesk.core.errors import ConfigurationError
+from linkdesk.core.paths import history_path
 from linkdesk.core.settings import Settings
+from linkdesk.ui.history_controller import HistoryOptions, data_folder
 from linkdesk.ui.main_window import MainWindow, Services
 from linkdesk.ui.qsettings_store import QSettingsStorage
 from linkdesk.ui.worker import ClientFactory
@@ -115,7 +117,14 @@ class _Demo:
             self._emulator = None
 
 
-def run_gui(*, demo: bool, api_base: str | None, smoke: bool, argv: list[str]) -> int:
+def run_gui(
+    *,
+    demo: bool,
+    api_base: str | None,
+    smoke: bool,
+    argv: list[str],
+    data_dir: str | None = None,
+) -> int:
     """Open the window and run until it closes; the exit code of the application."""
     app = create_application(argv)
     try:
@@ -132,6 +141,7 @@ def run_gui(*, demo: bool, api_base: str | None, smoke: bool, argv: list[str]) -
         api_base=base_url,
         demo=demo,
         start_demo=demo_session.start,
+        history=HistoryOptions(history_path(data_folder(data_dir, os.environ))),
     )
     window = MainWindow(services)
     app.aboutToQuit.connect(window.shutdown)

@@ -43,6 +43,7 @@ from linkdesk.ui.banner import Banner
 from linkdesk.ui.confirm_amount import AmountGuard
 from linkdesk.ui.creating import LinkCreator
 from linkdesk.ui.customer_display import CustomerDisplayController
+from linkdesk.ui.history_controller import HistoryController, HistoryOptions
 from linkdesk.ui.link_form import LinkForm
 from linkdesk.ui.result_actions import ActionBar, ResultActions
 from linkdesk.ui.result_pane import Badge, ResultPane
@@ -88,6 +89,7 @@ class Services:
     demo: bool = False  # start in demo mode (needs start_demo)
     api_key: str | None = None  # a key already known: the keyring is not asked at start
     start_demo: DemoStarter | None = None  # called on the API thread
+    history: HistoryOptions | None = None  # the link history (None: none kept)
 
 
 class MainWindow(QMainWindow):
@@ -150,6 +152,8 @@ class MainWindow(QMainWindow):
         self.environment_badge = Badge()
         self._build()
         self._connect()
+        # Recent links: placed under the form and the result; opened once the window is ready.
+        self.history = HistoryController(self, services.history or HistoryOptions(None))
         # Started with --demo: say so from the first paint, not once the emulator runs.
         self._show_demo(services.demo)
         self.form.focus_amount()
@@ -400,6 +404,7 @@ class MainWindow(QMainWindow):
         self.customer.close()
         if self.key_dialog is not None:
             self.key_dialog.close()
+        self.history.shutdown()
         self.api.stop()
         self.keys.stop()
 

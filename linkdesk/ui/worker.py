@@ -278,6 +278,12 @@ class ApiWorker(JobWorker):
             client.close()
         return KeyTest(client.environment, len(methods))
 
+    def do_with_client(
+        self, work: Callable[[BillingClient, threading.Event], object], cancel: threading.Event
+    ) -> object:
+        """Run `work` here with the client in use (a sync from billing.io, say)."""
+        return work(self._require_client(), cancel)
+
     def _require_client(self) -> BillingClient:
         if self._client is None:
             raise ConfigurationError(NO_KEY_MESSAGE)
@@ -316,6 +322,10 @@ class ApiService(WorkerHost):
 
     def test_key(self, factory: ClientFactory, key: str) -> int:
         return self._submit_cancellable("test_key", factory, key)
+
+    def run_with_client(self, work: Callable[[BillingClient, threading.Event], object]) -> int:
+        """Run `work(client, cancel)` on the API thread; finishes with what it returns."""
+        return self._submit_cancellable("with_client", work)
 
     def cancel(self, job_id: int) -> None:
         """Stop retrying that job; an attempt already on the wire still runs to its end."""

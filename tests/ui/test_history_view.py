@@ -1,0 +1,259 @@
+"""Recent links in the window: a real SQLite file, the real emulator, a clock the test moves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication
+
+from linkdesk.core.history import HistoryError, LinkHistory, Source, StateFilter
+from linkdesk.core.links import Environment
+from linkdesk.ui.history_model import HistoryColumn
+from linkdesk.ui.history_view import REMOVE_NOTE
+from tests.ui.helpers import decode_qr
+from tests.ui.history_helpers import (
+    START,
+    Clock,
+    cell,
+    column_texts,
+    history_services,
+    make_link,
+    open_history_window,
+    wait_shown,
+    write_history,
+)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+@pytest.fixture
+def history_file(tmp_path):
+    """Six links a minute apart (the last the newest), both environments, three lifetimes."""
+    links = [
+        make_link(1, created=START - timedelta(minutes=60), amount="4.50",
+                  description="Flat white", lifetime=None),
+        make_link(2, created=START - timedelta(minutes=50), amount="29.99",
+                  description="Bike repair, rear wheel", environment=Environment.LIVE),
+        make_link(3, created=START - timedelta(minutes=40), amount="12.00",
+                  description="Haircut", lifetime=timedelta(minutes=15)),
+        make_link(4, created=START - timedelta(minutes=30), amount="7.25",
+                  description="Cheesecake", lifetime=timedelta(minutes=45)),
+        make_link(5, created=START - timedelta(minutes=20), amount="129.00",
+                  description="Café crème ×3 — table 4", environment=Environment.LIVE),
+        make_link(6, created=START - timedelta(minutes=2), amount="3.00",
+                  description=None, lifetime=timedelta(minutes=14)),
+    ]  # fmt: skip
+    path = tmp_path / "data" / "history.sqlite3"
+    write_history(path, links)
+    return path
+
+
+@pytest.fixture
+def hwindow(qtbot, open_window, services, history_file, clock):
+    return open_history_window(qtbot, open_window, history_services(services, history_file, clock))
+
+
+def test_links_are_shown_newest_first_with_every_column(hwindow):
+    model = hwindow.history.model
+    assert model.rowCount() == 6
+    assert column_texts(hwindow, HistoryColumn.AMOUNT) == [
+        "$3.00", "$129.00", "$7.25", "$12.00", "$29.99", "$4.50",
+    ]  # fmt: skip
+    assert cell(hwindow, 1, HistoryColumn.DESCRIPTION) == "Café crème ×3 — table 4"
+    assert cell(hwindow, 1, HistoryColumn.ENVIRONMENT) == "LIVE"
+    assert cell(hwindow, 0, HistoryColumn.ENVIRONMENT) == "TEST"
+    assert cell(hwindow, 0, HistoryColumn.METHOD) == "USDT on Tron"
+    assert cell(hwindow, 0, HistoryColumn.SOURCE) == "here"
+    assert cell(hwindow, 0, HistoryColumn.URL).startswith("https://pay.example.test/pl_")
+    assert (
+        cell(hwindow, 0, HistoryColumn.CREATED).startswith("today ")
+        or cell(hwindow, 0, HistoryColumn.CREATED)[0].isdigit()
+    )
+    assert column_texts(hwindow, HistoryColumn.STATE) == [
+        "active, 12 min left",
+        "active, 40 min left",
+        "active, 15 min left",
+        "expired",
+        "active, 10 min left",
+        "no expiry",
+    ]
+    assert hwindow.history.view.count.text() == "6 links"
+
+
+def test_search_finds_description_id_and_amount(qtbot, hwindow):
+    view = hwindow.history.view
+    wait_shown(qtbot, hwindow, lambda: qtbot.keyClicks(view.search, "table"))
+    assert column_texts(hwindow, HistoryColumn.AMOUNT) == ["$129.00"]
+
+    wait_shown(qtbot, hwindow, lambda: view.search.setText("crème"))
+    assert column_texts(hwindow, HistoryColumn.AMOUNT) == ["$129.00"]
+
+    wait_shown(qtbot, hwindow, lambda: view.search.setText("29.99"))
+    assert column_texts(hwindow, HistoryColumn.DESCRIPTION) == ["Bike repair, rear wheel"]
+
+    wait_shown(qtbot, hwindow, lambda: view.search.setText("pl_0000004"))
+    assert column_texts(hwindow, HistoryColumn.DESCRIPTION) == ["Cheesecake"]
+
+    wait_shown(qtbot, hwindow, lambda: view.search.setText("nothing like this"))
+    assert hwindow.history.model.rowCount() == 0
+    assert view.count.text() == "0 links"
+
+    wait_shown(qtbot, hwindow, view.search.clear)
+    assert hwindow.history.model.rowCount() == 6
+
+
+def test_ctrl_f_puts_the_cursor_in_the_search_box(qtbot, hwindow):
+    assert hwindow.focusWidget() is hwindow.form.amount
+    assert hwindow.history.find_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
+    hwindow.history.find_action.trigger()
+    assert hwindow.focusWidget() is hwindow.history.view.search
+
+
+def test_filters_by_state_and_environment(qtbot, hwindow):
+    view = hwindow.history.view
+    wait_shown(qtbot, hwindow, lambda: view.state.setCurrentIndex(view.state.findData(
+        StateFilter.EXPIRED)))  # fmt: skip
+    assert column_texts(hwindow, HistoryColumn.DESCRIPTION) == ["Haircut"]
+
+    wait_shown(qtbot, hwindow, lambda: view.state.setCurrentIndex(view.state.findData(
+        StateFilter.ACTIVE)))  # fmt: skip
+    assert hwindow.history.model.rowCount() == 5
+
+    wait_shown(qtbot, hwindow, lambda: view.environment.setCurrentIndex(
+        view.environment.findData(Environment.LIVE)))  # fmt: skip
+    assert column_texts(hwindow, HistoryColumn.AMOUNT) == ["$129.00", "$29.99"]
+
+
+def test_a_link_turns_expired_on_screen_when_the_clock_passes_its_expiry(qtbot, hwindow, clock):
+    assert cell(hwindow, 0, HistoryColumn.STATE) == "active, 12 min left"
+    clock.advance(minutes=5)
+    qtbot.waitUntil(lambda: cell(hwindow, 0, HistoryColumn.STATE) == "active, 7 min left")
+    clock.advance(minutes=8)
+    qtbot.waitUntil(lambda: cell(hwindow, 0, HistoryColumn.STATE) == "expired")
+    # The one timer drove it: the rows were not fetched again.
+    assert hwindow.history.model.rowCount() == 6
+    assert cell(hwindow, 1, HistoryColumn.STATE) == "active, 27 min left"
+
+
+def test_a_link_expiring_leaves_the_active_filter(qtbot, hwindow, clock):
+    view = hwindow.history.view
+    wait_shown(qtbot, hwindow, lambda: view.state.setCurrentIndex(view.state.findData(
+        StateFilter.ACTIVE)))  # fmt: skip
+    assert hwindow.history.model.rowCount() == 5
+    clock.advance(minutes=11)  # the bike repair's hour is up at 12:10
+    qtbot.waitUntil(lambda: hwindow.history.model.rowCount() == 4)
+    assert "$29.99" not in column_texts(hwindow, HistoryColumn.AMOUNT)
+
+
+def test_selecting_a_row_shows_its_link_copy_and_a_qr_that_scans(qtbot, hwindow):
+    hwindow.history.view.select_row(1)
+    link = hwindow.result.link
+    assert link is not None
+    assert link.amount_usd == 129
+    assert hwindow.result.url.text() == link.url
+    assert hwindow.result.badge.text() == "LIVE"
+    assert decode_qr(hwindow.result.qr) == [link.url]
+    qtbot.mouseClick(hwindow.result.copy_button, Qt.MouseButton.LeftButton)
+    assert QApplication.clipboard().text() == link.url
+
+
+def test_context_menu_copies_the_url_and_the_id(qtbot, hwindow):
+    view = hwindow.history.view
+    view.select_row(2)
+    stored = view.selected_link()
+    view.copy_url_action.trigger()
+    assert QApplication.clipboard().text() == stored.url
+    view.copy_id_action.trigger()
+    assert QApplication.clipboard().text() == stored.id
+    assert "Copied the id" in hwindow.statusBar().currentMessage()
+    hwindow.result.show_link(None)
+    view.show_qr_action.trigger()
+    assert decode_qr(hwindow.result.qr) == [stored.url]
+
+
+def test_remove_says_billing_io_keeps_it_and_undo_brings_it_back(qtbot, hwindow, history_file):
+    history = hwindow.history
+    history.view.select_row(0)
+    stored = history.view.selected_link()
+    with qtbot.waitSignal(history.removed, timeout=10_000):
+        history.view.remove_action.trigger()
+    qtbot.waitUntil(lambda: history.settled and history.model.rowCount() == 5)
+    assert hwindow.statusBar().currentMessage() == REMOVE_NOTE
+    assert history.undo_button.isVisible()
+    assert stored.url not in column_texts(hwindow, HistoryColumn.URL)
+    with LinkHistory.open_reader(history_file) as reader:
+        assert reader.get(stored.id) is None
+
+    with qtbot.waitSignal(history.restored, timeout=10_000):
+        qtbot.mouseClick(history.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: history.settled and history.model.rowCount() == 6)
+    assert cell(hwindow, 0, HistoryColumn.URL) == stored.url
+    assert not history.undo_button.isVisible()
+
+
+def test_a_created_link_is_recorded_with_its_method_name_and_shown_first(
+    qtbot, hwindow, history_file
+):
+    history = hwindow.history
+    qtbot.keyClicks(hwindow.form.description, "Espresso doppio")
+    qtbot.keyClicks(hwindow.form.amount, "2.80")
+    with qtbot.waitSignal(history.recorded, timeout=10_000) as recorded:
+        qtbot.keyClick(hwindow.form.amount, Qt.Key.Key_Return)
+    stored = recorded.args[0]
+    method = hwindow.form.selected_method()
+    assert stored.payment_method_name == method.label
+    assert stored.source is Source.APP
+    qtbot.waitUntil(lambda: history.settled and history.model.rowCount() == 7)
+    assert cell(hwindow, 0, HistoryColumn.DESCRIPTION) == "Espresso doppio"
+    assert cell(hwindow, 0, HistoryColumn.METHOD) == method.label
+    # Selected, so the result pane and the table agree on which link is shown.
+    assert history.view.selected_link().id == hwindow.result.link.id
+    with LinkHistory.open_reader(history_file) as reader:
+        assert reader.get(stored.id).description == "Espresso doppio"
+
+
+def test_a_link_whose_save_fails_is_still_shown_and_copyable(qtbot, hwindow, monkeypatch):
+    def full_disk(*_args, **_kwargs):
+        raise HistoryError("The disk is full, so the link history could not be saved.")
+
+    monkeypatch.setattr(LinkHistory, "record", full_disk)
+    with qtbot.waitSignal(hwindow.history.record_failed, timeout=10_000):
+        qtbot.keyClicks(hwindow.form.amount, "5")
+        qtbot.keyClick(hwindow.form.amount, Qt.Key.Key_Return)
+    link = hwindow.result.link
+    assert link is not None
+    assert hwindow.banner.isVisible()
+    assert "could not save it" in hwindow.banner.text()
+    assert "disk is full" in hwindow.banner.text()
+    assert decode_qr(hwindow.result.qr) == [link.url]
+    hwindow.copy_action.trigger()
+    assert QApplication.clipboard().text() == link.url
+
+
+def test_a_history_that_cannot_be_opened_says_so_and_links_are_still_made(
+    qtbot, open_window, services, tmp_path, clock
+):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    window = open_window(history_services(services, blocker / "history.sqlite3", clock))
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+    assert "recent links cannot be shown" in window.banner.text()
+    qtbot.keyClicks(window.form.amount, "5")
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
+
+
+def test_the_window_fits_800_by_600_with_a_large_qr(qtbot, hwindow):
+    hwindow.resize(800, 600)
+    hwindow.history.view.select_row(0)
+    qtbot.waitUntil(lambda: hwindow.width() == 800)
+    QApplication.processEvents()
+    assert hwindow.result.qr.height() >= 200
+    assert hwindow.history.view.table.height() >= 100
+    assert decode_qr(hwindow.result.qr) == [hwindow.result.link.url]
