@@ -1,17 +1,26 @@
 """Help menu: About linkdesk (version, licence, where the data and logs live) and the log folder.
 
-`HelpMenu` is what the main window adds to its menu bar; it owns its two actions and
-their slots, so the window only adds it and shows its `notice`s in the status bar.
+`HelpActions` owns the two actions and their slots; the main window only adds them to
+its Help menu and shows their `notice`s in the status bar.
 """
 
 from __future__ import annotations
 
 import logging
-import platform
 from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QDir, QSettings, QStandardPaths, Qt, QUrl, Signal, Slot, qVersion
+from PySide6.QtCore import (
+    QDir,
+    QObject,
+    QSettings,
+    QStandardPaths,
+    Qt,
+    QUrl,
+    Signal,
+    Slot,
+    qVersion,
+)
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -74,6 +83,7 @@ class AboutDialog(QDialog):
         self.data_folder = data_folder or data_dir()
         self.log_folder = log_folder or log_dir()
         self.settings_file = QSettings().fileName()
+        import platform  # a few ms at start otherwise, for a dialog seldom opened
 
         heading = QLabel(f"<b>linkdesk</b> {version()}")
         heading.setObjectName("aboutHeading")
@@ -133,28 +143,36 @@ class AboutDialog(QDialog):
         open_folder(self.log_folder)
 
 
-class HelpMenu(QMenu):
-    """Help › About linkdesk and Help › Open log folder."""
+class HelpActions(QObject):
+    """Help › Open log folder and Help › About linkdesk, with their slots; `add_to` puts
+    them into the window's Help menu (shared with other parts of the window)."""
 
     notice = Signal(str)  # something to tell in the status bar
 
     def __init__(self, parent: QWidget | None = None, *, data_folder: Path | None = None) -> None:
-        super().__init__("&Help", parent)
+        super().__init__(parent)
+        self._parent = parent
         self.data_folder = data_folder
         self.dialog: AboutDialog | None = None
+        self.log_folder_action = QAction("Open &log folder", self)
+        self.log_folder_action.setStatusTip("Show the folder of linkdesk's log files")
         self.about_action = QAction("&About linkdesk", self)
+        self.about_action.setStatusTip("Version, licence, and where linkdesk keeps its files")
         # macOS moves it into the application menu, where Mac users look for it.
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.log_folder_action = QAction("Open &log folder", self)
-        self.addAction(self.about_action)
-        self.addAction(self.log_folder_action)
         self.about_action.triggered.connect(self.on_about_action_triggered)
         self.log_folder_action.triggered.connect(self.on_log_folder_action_triggered)
+
+    def add_to(self, menu: QMenu) -> None:
+        if menu.actions():
+            menu.addSeparator()
+        menu.addAction(self.log_folder_action)
+        menu.addAction(self.about_action)
 
     @Slot()
     def on_about_action_triggered(self) -> None:
         if self.dialog is None:
-            self.dialog = AboutDialog(self.parentWidget(), data_folder=self.data_folder)
+            self.dialog = AboutDialog(self._parent, data_folder=self.data_folder)
             self.dialog.finished.connect(self.on_dialog_finished)
         self.dialog.open()
 

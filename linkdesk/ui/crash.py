@@ -20,7 +20,6 @@ import datetime
 import faulthandler
 import logging
 import os
-import platform
 import re
 import sys
 import threading
@@ -81,6 +80,8 @@ def crash_report(
     now: datetime.datetime | None = None,
 ) -> str:
     """The report of one uncaught exception, safe to send: no key, no home path."""
+    import platform  # a few ms at start otherwise; a report is rare
+
     from linkdesk import version
 
     now = now or datetime.datetime.now(datetime.UTC)

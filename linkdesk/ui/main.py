@@ -8,11 +8,13 @@ it waits for the payment methods as well, which proves the whole API path.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, QTimer, qVersion
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -20,6 +22,8 @@ from linkdesk.core.api import resolve_base_url
 from linkdesk.core.errors import ConfigurationError
 from linkdesk.core.paths import history_path
 from linkdesk.core.settings import Settings
+from linkdesk.ui.about import APP_ID
+from linkdesk.ui.crash import CrashHandler
 from linkdesk.ui.history_controller import HistoryOptions, data_folder
 from linkdesk.ui.main_window import MainWindow, Services
 from linkdesk.ui.qsettings_store import QSettingsStorage
@@ -28,6 +32,8 @@ from linkdesk.ui.worker import ClientFactory
 if TYPE_CHECKING:
     from linkdesk.core.billing import BillingClient
     from linkdesk.core.secrets import SecretStore
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "linkdesk"
 SMOKE_TIMEOUT_MS = 20_000
@@ -76,7 +82,8 @@ def create_application(argv: list[str]) -> QApplication:
     app = existing if isinstance(existing, QApplication) else QApplication(argv)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
-    app.setDesktopFileName(APP_NAME)
+    # The desktop entry's name: Wayland matches the window to its menu entry and icon by it.
+    app.setDesktopFileName(APP_ID)
     icon = resource_path("linkdesk.svg")
     if icon:
         app.setWindowIcon(QIcon(icon))
@@ -125,13 +132,37 @@ def run_gui(
     argv: list[str],
     data_dir: str | None = None,
 ) -> int:
-    """Open the window and run until it closes; the exit code of the application."""
+    """Open the window and run until it closes; the exit code of the application.
+
+    While it runs, an uncaught exception shows a report instead of ending it
+    (`CrashHandler`), and a second start of linkdesk brings this window to the front
+    (`SingleInstance`; --smoke runs take no part, --demo ones count among themselves).
+    """
     app = create_application(argv)
+    crash = CrashHandler(app).install(_existing_log_dir())
+    try:
+        return _run(app, demo=demo, api_base=api_base, smoke=smoke, data_dir=data_dir)
+    finally:
+        crash.uninstall()
+
+
+def _run(
+    app: QApplication, *, demo: bool, api_base: str | None, smoke: bool, data_dir: str | None
+) -> int:
     try:
         base_url = resolve_base_url(api_base, os.environ)
     except ConfigurationError as exc:
         print(f"linkdesk: {exc.message}", file=sys.stderr)
         return EXIT_CONFIGURATION
+
+    instance = None
+    if not smoke:
+        from linkdesk.ui.single_instance import SingleInstance, instance_name
+
+        instance = SingleInstance(instance_name(demo=demo, data_dir=data_dir), app)
+        if not instance.claim():
+            print("linkdesk is already open; its window was brought to the front.", file=sys.stderr)
+            return 0
 
     demo_session = _Demo()
     services = Services(
@@ -145,8 +176,14 @@ def run_gui(
     )
     window = MainWindow(services)
     app.aboutToQuit.connect(window.shutdown)
+    if instance is not None:
+        from linkdesk.ui.single_instance import bring_to_front
+
+        instance.activation_requested.connect(lambda: bring_to_front(window))
     if smoke:
         _exit_when_ready(app, window, until_methods=os.environ.get(SMOKE_UNTIL_ENV) == "methods")
+    # A turn of the event loop after ready: whatever waits for ready goes first.
+    window.ready.connect(lambda: QTimer.singleShot(0, _log_versions))
     window.show()
     try:
         code = app.exec()
@@ -154,6 +191,32 @@ def run_gui(
         window.shutdown()
         demo_session.stop()
     return code
+
+
+def _existing_log_dir() -> Path | None:
+    """The log folder, where hard crashes are recorded, if logging made it."""
+    from linkdesk.logs import log_dir
+
+    folder = log_dir()
+    return folder if folder.is_dir() else None
+
+
+def _log_versions() -> None:
+    """Once the window is ready (reading the versions costs some milliseconds)."""
+    import platform
+
+    from PySide6 import __version__ as pyside_version
+
+    from linkdesk import version
+
+    log.info(
+        "linkdesk %s, Qt %s (PySide6 %s), Python %s, %s",
+        version(),
+        qVersion(),
+        pyside_version,
+        platform.python_version(),
+        platform.platform(),
+    )
 
 
 def _exit_when_ready(app: QApplication, window: MainWindow, *, until_methods: bool) -> None:

@@ -39,6 +39,7 @@ from linkdesk.core.settings import (
     Settings,
 )
 from linkdesk.ui import shortcuts
+from linkdesk.ui.about import HelpActions
 from linkdesk.ui.banner import Banner
 from linkdesk.ui.confirm_amount import AmountGuard
 from linkdesk.ui.creating import LinkCreator
@@ -247,6 +248,12 @@ class MainWindow(QMainWindow):
         )
         # Others add to the same Help menu (About, the log folder): find it, never add two.
         shortcuts.find_or_add_menu(self, "&Help").addAction(self.shortcuts_action)
+        history = self.services.history
+        self.help_actions = HelpActions(
+            self, data_folder=history.path.parent if history and history.path else None
+        )
+        self.help_actions.add_to(shortcuts.find_or_add_menu(self, "&Help"))
+        self.help_actions.notice.connect(self.show_message)
 
     def _connect(self) -> None:
         self.form.submitted.connect(self.amount_guard.submit)

@@ -48,6 +48,14 @@ def test_one_app_id_everywhere():
     assert f'<launchable type="desktop-id">{APP_ID}.desktop</launchable>' in metainfo
 
 
+def test_the_running_app_names_its_desktop_file(qapp):
+    """Wayland matches a window to its menu entry by this name."""
+    from linkdesk.ui.main import create_application
+
+    app = create_application(["linkdesk"])
+    assert app.desktopFileName() == APP_ID
+
+
 def test_metainfo_names_this_version():
     version = project()["version"]
     assert f'<release version="{version}"' in METAINFO.read_text()

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QMenu, QWidget
 
 from linkdesk import version
 from linkdesk.logs import LOG_DIR_ENV
@@ -15,7 +16,7 @@ from linkdesk.ui.about import (
     LICENCE_ID,
     NO_FOLDER_VIEWER,
     AboutDialog,
-    HelpMenu,
+    HelpActions,
     data_dir,
 )
 
@@ -85,9 +86,22 @@ def test_the_licence_is_the_same_everywhere():
     assert f"<project_license>{LICENCE_ID}</project_license>".lower() in metainfo.lower()
 
 
-def test_help_menu_opens_about_once(qtbot, log_folder):
-    menu = HelpMenu()
-    qtbot.addWidget(menu)
+@pytest.fixture
+def menu(qtbot) -> HelpActions:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    return HelpActions(parent)
+
+
+def test_the_actions_join_an_existing_help_menu(menu):
+    help_menu = QMenu("&Help")
+    help_menu.addAction("&Keyboard shortcuts")
+    menu.add_to(help_menu)
+    texts = [action.text() for action in help_menu.actions()]
+    assert texts == ["&Keyboard shortcuts", "", "Open &log folder", "&About linkdesk"]
+
+
+def test_help_menu_opens_about_once(qtbot, menu, log_folder):
     menu.about_action.trigger()
     first = menu.dialog
     assert first is not None
@@ -99,10 +113,8 @@ def test_help_menu_opens_about_once(qtbot, log_folder):
 
 
 def test_open_log_folder_creates_it_and_hands_it_to_the_file_manager(
-    qtbot, log_folder, file_manager
+    menu, log_folder, file_manager
 ):
-    menu = HelpMenu()
-    qtbot.addWidget(menu)
     menu.log_folder_action.trigger()
     assert log_folder.is_dir()
     assert [url.toLocalFile() for url in file_manager.urls] == [str(log_folder)]
@@ -116,11 +128,27 @@ def test_about_has_the_log_folder_button_too(qtbot, log_folder, file_manager):
 
 
 def test_without_a_file_manager_the_status_bar_says_where_the_logs_are(
-    qtbot, log_folder, monkeypatch
+    qtbot, menu, log_folder, monkeypatch
 ):
     monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: False))
-    menu = HelpMenu()
-    qtbot.addWidget(menu)
     with qtbot.waitSignal(menu.notice) as notice:
         menu.log_folder_action.trigger()
     assert notice.args == [NO_FOLDER_VIEWER.format(path=str(log_folder))]
+
+
+def test_the_window_has_them_in_its_help_menu(qtbot, window, log_folder, file_manager):
+    help_menu = next(
+        action.menu()
+        for action in window.menuBar().actions()
+        if action.text().replace("&", "") == "Help"
+    )
+    texts = [action.text() for action in help_menu.actions()]
+    assert texts[-2:] == ["Open &log folder", "&About linkdesk"]
+    assert len([a for a in window.menuBar().actions() if "Help" in a.text()]) == 1
+    window.help_actions.log_folder_action.trigger()
+    assert [url.toLocalFile() for url in file_manager.urls] == [str(log_folder)]
+    window.help_actions.about_action.trigger()
+    dialog = window.help_actions.dialog
+    assert dialog is not None
+    assert dialog.parent() is window
+    dialog.close()
