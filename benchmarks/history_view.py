@@ -117,7 +117,7 @@ def child(data_dir: str) -> None:
     probe_timer.timeout.connect(tick)
 
     def probing(on: bool) -> None:
-        probe["on"], probe["last"] = on, 0.0
+        probe["on"], probe["last"], probe["max"] = on, 0.0, 0.0
 
     started = time.perf_counter()
     window.show()
@@ -158,11 +158,13 @@ def child(data_dir: str) -> None:
             table.viewport().repaint()
             keystrokes.append(time.perf_counter() - began)
     search_stall = probe["max"]
+    probing(True)
     history.view.search.clear()
     wait_until(lambda: history.settled and history.model.rowCount() == rows)
     # The exact count may follow the first page.
     wait_until(lambda: not history.view.count.text().endswith("+ links"))
     memory["searched"] = rss_kib()
+    clear_stall = probe["max"]
 
     # Scrolling: drag the bar to the bottom in steps, then page back up a little.
     bar = table.verticalScrollBar()
@@ -181,11 +183,15 @@ def child(data_dir: str) -> None:
             stalls.append(probe["max"] * 1000)
             probe["max"] = max(before, probe["max"])
         for _ in range(30):
+            before = probe["max"]
+            probe["max"] = 0.0
             began = time.perf_counter()
             bar.triggerAction(bar.SliderAction.SliderPageStepSub)
             wait_until(filled)
             table.viewport().repaint()
             frames.append(time.perf_counter() - began)
+            stalls.append(probe["max"] * 1000)
+            probe["max"] = max(before, probe["max"])
     scroll_stall = probe["max"]
     memory["scrolled"] = rss_kib()
     probe_timer.stop()
@@ -202,6 +208,7 @@ def child(data_dir: str) -> None:
                 "frames_ms": [f * 1000 for f in frames],
                 "scroll_stall_ms": scroll_stall * 1000,
                 "step_stalls_ms": stalls,
+                "clear_stall_ms": clear_stall * 1000,
                 "cached_rows": history.model.cached_rows(),
                 "memory_kib": memory,
             }
@@ -351,7 +358,11 @@ def main() -> None:
     stall = max(max(r["search_stall_ms"], r["scroll_stall_ms"]) for r in big_runs)
     print(
         f"TARGET  longest GUI stall (1 ms probe, typing and scrolling): {stall:.1f} ms "
-        f"(<= 50: {'met' if stall <= 50 else 'NOT met'})"
+        f"(<= 50: {'met' if stall <= 50 else 'NOT met'}); typing "
+        f"{max(r['search_stall_ms'] for r in big_runs):.1f} ms, scrolling "
+        f"{max(r['scroll_stall_ms'] for r in big_runs):.1f} ms, clearing the search "
+        f"(the exact count of 1,000,000 follows) "
+        f"{max(r['clear_stall_ms'] for r in big_runs):.1f} ms"
     )
     frames = [f for r in big_runs for f in r["frames_ms"]]
     print(

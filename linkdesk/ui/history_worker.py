@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -244,6 +245,8 @@ class HistoryReader(JobWorker):
                 return []
             before = rows[-1].position
             self._ends[current] = before
+            # Building rows holds the GIL; let the GUI thread have it between pages.
+            time.sleep(0)
         return rows
 
     def release(self) -> None:

@@ -45,8 +45,11 @@ def run_sync(path: Path, environment: Environment, progress: Progress) -> Any:
         from linkdesk.core.history import LinkHistory
         from linkdesk.core.sync import sync_links
 
-        def report(done: int, *_rest: object) -> None:
-            progress.report(done)
+        def report(step: object) -> None:
+            # Retry notices reach the status bar through the client's own hook.
+            new = getattr(step, "new", None)
+            if isinstance(new, int):
+                progress.report(new)
 
         with LinkHistory(path) as history:
             return sync_links(
@@ -166,7 +169,7 @@ class SyncController(QObject):
     def on_progress_changed(self, done: int, total: int) -> None:
         self.strip.set_progress(done, total)
         self.strip.set_text(f"Refreshing from billing.io: {done:,} new…")
-        if done:
+        if done and self.history.settled:
             self.history.requery(refresh=True)
 
     @Slot()
@@ -186,16 +189,31 @@ class SyncController(QObject):
         if job_id != self._job:
             return
         self._end()
-        self.finished.emit(result)
+        self.history.requery(refresh=True)
+        error = getattr(result, "error", None)
+        if isinstance(error, LinkdeskError):
+            # What was fetched is kept; the core resumes from there next time.
+            self._report_failure(error)
+            self.finished.emit(result)
+            return
         new = int(getattr(result, "new", 0) or 0)
-        complete = bool(getattr(result, "complete", True))
         if new:
             self.window.show_message(f"Refreshed: {new:,} new link{'s' if new != 1 else ''}.")
-        elif not complete and not self._paused:
-            self.window.show_message(STOPPED)
         elif not self._paused:
             self.window.show_message("Refreshed: no new links.", 4000)
-        self.history.requery(refresh=True)
+        self.finished.emit(result)
+
+    def _report_failure(self, error: LinkdeskError) -> None:
+        if isinstance(error, Cancelled):
+            if not self._paused:
+                self.window.show_message(STOPPED)
+            return
+        text = (
+            f"Refresh from billing.io stopped: {error.message} "
+            "It carries on from there at the next refresh (F5)."
+        )
+        self.window.show_message(text, 15_000)
+        self.failed.emit(text)
 
     @Slot(int, object)
     def on_api_failed(self, job_id: int, error: object) -> None:
@@ -203,11 +221,4 @@ class SyncController(QObject):
             return
         self._end()
         self.history.requery(refresh=True)
-        if isinstance(error, Cancelled):
-            if not self._paused:
-                self.window.show_message(STOPPED)
-            return
-        message = error.message if isinstance(error, LinkdeskError) else LinkdeskError().message
-        text = f"Refresh from billing.io failed: {message} It carries on at the next refresh (F5)."
-        self.window.show_message(text, 15_000)
-        self.failed.emit(text)
+        self._report_failure(error if isinstance(error, LinkdeskError) else LinkdeskError())
