@@ -13,13 +13,18 @@ from linkdesk.core.errors import redact
 EPILOG = """\
 commands:
   (none)     open the window
-  create     create a payment link and print its URL
+  create     create a payment link, record it in the history and print its URL
   methods    list the payment methods links can use
+  links      list the links in this computer's history, newest first
+  export     write the history (or part of it) to a CSV file for the accountant
   key        store, clear or show the secret API key in the system keyring
   emulator   run the local billing.io API emulator in the foreground
 
 exit codes: 0 success, 2 invalid input, 3 billing.io refused the request,
-4 network or server failure, 5 no usable API key or keyring, 1 anything else.
+4 network or server failure, 5 no usable API key or keyring, 1 anything else
+(such as a history or export file that cannot be written). A link that was created
+but could not be recorded in the history is still printed, with a warning on standard
+error, and the exit code is 0: the link exists and can be used.
 """
 
 
@@ -64,6 +69,13 @@ def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         help="log what linkdesk does to standard error (and, for the window, in detail "
         "to its log file)",
     )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=default,
+        help="folder of the link history (default: $LINKDESK_DATA_DIR or the system's "
+        "application data folder)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,6 +119,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="with clear: only this environment's key (default: both)",
     )
 
+    links = commands.add_parser("links", parents=[common], help="list the link history")
+    links.add_argument("--json", action="store_true", help="print the links as JSON")
+    links.add_argument(
+        "--limit", metavar="N", default="20", help="how many links, newest first (default: 20)"
+    )
+
+    export = commands.add_parser(
+        "export", parents=[common], help="write the link history to a CSV file"
+    )
+    export.add_argument("--output", metavar="FILE", required=True, help="the CSV file to write")
+    export.add_argument(
+        "--since",
+        metavar="DATE",
+        help="links created on or after this day (2026-11-01) or moment (2026-11-01T09:30), "
+        "local time unless it ends in Z or an offset",
+    )
+    export.add_argument(
+        "--until",
+        metavar="DATE",
+        help="links created up to the end of this day (2026-11-30), or before this moment",
+    )
+    export.add_argument(
+        "--state",
+        choices=["active", "expired", "all"],
+        default="all",
+        help="active: still payable (including links that never expire); default: all",
+    )
+    export.add_argument(
+        "--environment", choices=["sandbox", "live"], help="only test or only live links"
+    )
+
     emulator = commands.add_parser("emulator", help="run the billing.io API emulator")
     emulator.add_argument("emulator_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
@@ -118,7 +161,8 @@ def configure_logging(verbose: bool, *, to_file: bool = False) -> None:
     script calling them in a loop cannot rotate the window's log away."""
     from linkdesk.logs import setup_logging
 
-    setup_logging(verbose=verbose, to_file=to_file)
+    # The window opens the file once it is on screen (linkdesk.ui.main).
+    setup_logging(verbose=verbose, to_file=to_file, open_file_later=to_file)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -143,4 +187,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         api_base=args.api_base,
         smoke=args.smoke,
         argv=[sys.argv[0] if sys.argv else "linkdesk"],
+        data_dir=args.data_dir,
     )

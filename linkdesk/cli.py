@@ -1,4 +1,5 @@
-"""linkdesk from a terminal: create links, list methods and manage the key, on the same core.
+"""linkdesk from a terminal: create links, list methods and the link history, export it to
+CSV and manage the key, on the same core.
 
 Every failure is one line on standard error and an exit code (see `linkdesk --help`),
 never a traceback. The key comes from $BILLING_API_KEY when set, else the keyring;
@@ -14,13 +15,25 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TextIO
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from linkdesk.core import errors
 from linkdesk.core.api import new_idempotency_key, resolve_base_url
 from linkdesk.core.billing import BillingClient
-from linkdesk.core.links import Environment, LinkRequest, PaymentLink, PaymentMethod
+from linkdesk.core.links import (
+    Environment,
+    LinkRequest,
+    PaymentLink,
+    PaymentMethod,
+    clean_description,
+)
 from linkdesk.core.money import format_amount, format_usd
+from linkdesk.core.paths import history_path, resolve_data_dir
+
+if TYPE_CHECKING:
+    from linkdesk.core.history import StoredLink
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -44,6 +57,10 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
     try:
         if args.command == "key":
             return _key(args, stdin or sys.stdin)
+        if args.command == "links":
+            return _links(args)
+        if args.command == "export":
+            return _export(args)
         with _client(args) as client:
             if args.command == "create":
                 return _create(args, client)
@@ -128,10 +145,14 @@ def _create(args: argparse.Namespace, client: BillingClient) -> int:
     method_id = args.method
     # Check what was typed before asking billing.io anything.
     LinkRequest.build(args.amount, method_id or "default", args.description, lifetime)
+    method_name = None
     if not method_id:
-        method_id = _default_method(client.list_payment_methods()).id
+        method = _default_method(client.list_payment_methods())
+        method_id, method_name = method.id, method.label
     request = LinkRequest.build(args.amount, method_id, args.description, lifetime)
     link = client.create_payment_link(request, new_idempotency_key())
+    # Recorded before it is shown; if that fails the link is shown all the same.
+    not_saved = _record(args, link, client.environment, method_name)
     if args.json:
         print(json.dumps(_link_json(link, client.environment), ensure_ascii=False, indent=2))
     else:
@@ -141,7 +162,116 @@ def _create(args: argparse.Namespace, client: BillingClient) -> int:
             f"{format_usd(link.amount_usd)}, {client.environment.badge}, expires: {expiry}",
             file=sys.stderr,
         )
+    if not_saved:
+        _fail(not_saved)
     return EXIT_OK
+
+
+def _history_file(args: argparse.Namespace) -> Path:
+    return history_path(resolve_data_dir(getattr(args, "data_dir", None), os.environ))
+
+
+def _record(
+    args: argparse.Namespace,
+    link: PaymentLink,
+    environment: Environment,
+    method_name: str | None,
+) -> str | None:
+    """Keep a new link in the history; the warning to give when that failed."""
+    from linkdesk.core.history import LinkHistory
+
+    try:
+        with LinkHistory(_history_file(args)) as history:
+            history.record(link, environment=environment, method_name=method_name)
+    except errors.LinkdeskError as error:
+        return f"The link was created but not saved in this computer's history: {error.message}"
+    return None
+
+
+def _links(args: argparse.Namespace) -> int:
+    limit = _whole_number(args.limit, "--limit")
+    now = datetime.now(UTC)
+    rows: list[StoredLink] = []
+    path = _history_file(args)
+    if path.exists():
+        from linkdesk.core.history import HistoryFilter, LinkHistory
+
+        with LinkHistory(path) as history:
+            rows = history.page(HistoryFilter(), now, limit=limit)
+    if args.json:
+        print(json.dumps([_stored_json(s, now) for s in rows], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        print(f"No links in the history yet ({path}).", file=sys.stderr)
+    for stored in rows:
+        cells = [
+            stored.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            format_usd(stored.amount_usd),
+            stored.environment.badge,
+            stored.state(now).value,
+            # One line per link, and nothing a terminal would obey (escape sequences).
+            clean_description(stored.description or ""),
+            stored.url,
+        ]
+        print("  ".join(cell for cell in cells if cell))
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from linkdesk.core.export import export_csv
+    from linkdesk.core.history import HistoryFilter, LinkHistory, StateFilter
+
+    since = _moment(args.since, "--since", end_of_day=False)
+    until = _moment(args.until, "--until", end_of_day=True)
+    if since and until and since >= until:
+        raise _Failure("--since must be before --until.", EXIT_INVALID)
+    flt = HistoryFilter(
+        state=StateFilter(args.state),
+        environment=Environment(args.environment) if args.environment else None,
+        since=since,
+        until=until,
+    )
+    target = Path(args.output).expanduser()
+    now = datetime.now(UTC)
+    path = _history_file(args)
+    if path.exists():
+        with LinkHistory(path) as history:
+            count = export_csv(history.rows(flt, now), target, now=now)
+    else:
+        count = export_csv([], target, now=now)
+    print(f"Exported {count:,} link{'' if count == 1 else 's'} to {target}.")
+    return EXIT_OK
+
+
+def _whole_number(text: str, option: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise _Failure(f"{option} takes a whole number, at least 1.", EXIT_INVALID)
+    return value
+
+
+def _moment(text: str | None, option: str, *, end_of_day: bool) -> datetime | None:
+    """A day (local midnight; with `end_of_day` the midnight after it) or a moment
+    (local time unless it says Z or an offset), as an aware datetime."""
+    if text is None:
+        return None
+    typed = text.strip()
+    try:
+        if len(typed) == 10:
+            day = date.fromisoformat(typed)
+            if end_of_day:
+                day += timedelta(days=1)
+            return datetime.combine(day, time()).astimezone()
+        moment = datetime.fromisoformat(typed.replace("Z", "+00:00").replace(" ", "T"))
+    except ValueError:
+        raise _Failure(
+            f"{option} takes a day like 2026-11-24 or a moment like 2026-11-24T09:30.",
+            EXIT_INVALID,
+        ) from None
+    return moment if moment.tzinfo else moment.astimezone()
 
 
 def _lifetime(text: str | None) -> int | None:
@@ -231,6 +361,24 @@ def _link_json(link: PaymentLink, environment: Environment) -> dict[str, Any]:
         "expires_at": link.expires_at.isoformat() if link.expires_at else None,
         "created_at": link.created_at.isoformat() if link.created_at else None,
         "environment": (link.environment or environment).value,
+    }
+
+
+def _stored_json(stored: StoredLink, now: datetime) -> dict[str, Any]:
+    from linkdesk.core.export import amount_text, iso_utc
+
+    return {
+        "id": stored.id,
+        "url": stored.url,
+        "amount_usd": amount_text(stored.amount_usd),
+        "payment_method_id": stored.payment_method_id,
+        "payment_method_name": stored.payment_method_name,
+        "description": stored.description,
+        "created_at": iso_utc(stored.created_at),
+        "expires_at": iso_utc(stored.expires_at) or None,
+        "state": stored.state(now).value,
+        "environment": stored.environment.value,
+        "source": stored.source.value,
     }
 
 
