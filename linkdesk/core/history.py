@@ -282,6 +282,11 @@ class LinkHistory:
         try:
             self._configure()
             self.search_index = self._prepare_search()
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise HistoryError(
+                f"The link history at {self.path} cannot be opened ({_reason(exc)})."
+            ) from exc
         except BaseException:
             self._db.close()
             raise
