@@ -22,7 +22,6 @@ or an Authorization header before a handler formats it.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import sys
 from collections.abc import Mapping
@@ -74,6 +73,7 @@ def setup_logging(
     *,
     verbose: bool = False,
     to_file: bool = True,
+    open_file_later: bool = False,
     stream: TextIO | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Path | None:
@@ -83,13 +83,19 @@ def setup_logging(
     and above, DEBUG with `verbose`. Calling it again replaces what an earlier call set
     up. Returns the log file's path, or None without a file (not asked for, or its
     folder cannot be made: linkdesk then runs without one and says so on stderr).
+
+    With `open_file_later` the records are kept in memory until `open_log_file()`: the
+    window calls it once it is on screen, since loading the rotating handler costs some
+    10 ms of start-up (logging.handlers brings socket, pickle and queue along).
     """
+    global _pending
     package = logging.getLogger("linkdesk")
     root = logging.getLogger()
     for logger in (package, root):
         for handler in [h for h in logger.handlers if getattr(h, _OURS, False)]:
             logger.removeHandler(handler)
             handler.close()
+    _pending = None
 
     console = logging.StreamHandler(stream if stream is not None else sys.stderr)
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
@@ -101,6 +107,36 @@ def setup_logging(
     if not to_file:
         return None
     path = log_file(environ)
+    level = logging.DEBUG if verbose else logging.INFO
+    if open_file_later:
+        _pending = _Pending(path, level)
+        _adopt(_pending)
+        root.addHandler(_pending)
+        return path
+    return _open(path, level)
+
+
+def open_log_file() -> Path | None:
+    """Open the file `setup_logging(open_file_later=True)` put off, writing what was
+    logged meanwhile; the file's path (None if there is none). Safe to repeat."""
+    global _pending
+    pending, _pending = _pending, None
+    if pending is None:
+        return None
+    root = logging.getLogger()
+    root.removeHandler(pending)
+    path = _open(pending.path, pending.level)
+    handler = next((h for h in root.handlers if getattr(h, _OURS, False)), None)
+    if path is not None and handler is not None:
+        for record in pending.records:
+            handler.handle(record)
+    return path
+
+
+def _open(path: Path, level: int) -> Path | None:
+    import logging.handlers
+
+    package = logging.getLogger("linkdesk")
     try:
         # Private to the user: the log names amounts, descriptions and link addresses.
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -110,13 +146,31 @@ def setup_logging(
     except OSError as error:
         package.warning("no log file: %s cannot be written (%s)", path.parent, error.strerror)
         return None
-    handler.setLevel(logging.DEBUG if verbose else logging.INFO)
+    handler.setLevel(level)
     handler.setFormatter(FileFormatter(FORMAT))
     _adopt(handler)
     # On the root logger, so the libraries' warnings (root stays at WARNING) are kept too;
     # linkdesk's own records reach it by propagation.
-    root.addHandler(handler)
+    logging.getLogger().addHandler(handler)
     return path
+
+
+class _Pending(logging.Handler):
+    """Keeps records (already scrubbed) until the log file opens; a bounded number."""
+
+    LIMIT = 10_000
+
+    def __init__(self, path: Path, level: int) -> None:
+        super().__init__(level)
+        self.path = path
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.records) < self.LIMIT:
+            self.records.append(record)
+
+
+_pending: _Pending | None = None
 
 
 class FileFormatter(logging.Formatter):

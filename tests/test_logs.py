@@ -160,6 +160,21 @@ def test_the_file_rotates_at_one_megabyte_keeping_five(log_folder):
     assert path.stat().st_size < 1_000_000
 
 
+def test_the_file_can_open_later_and_keeps_what_was_logged_before(log_folder):
+    path = logs.setup_logging(open_file_later=True, stream=open(os.devnull, "w"))  # noqa: SIM115
+    logging.getLogger("linkdesk.test").info(f"before the window, with {KEY}")
+    logging.getLogger("linkdesk.test").debug("not at this level")
+    assert not log_folder.exists()  # nothing touched the disk yet
+    assert logs.open_log_file() == path
+    assert logs.open_log_file() is None  # once
+    logging.getLogger("linkdesk.test").info("after")
+    flush()
+    text = path.read_text(encoding="utf-8")
+    assert text.index("before the window, with sk_…(hidden)") < text.index("after")
+    assert KEY not in text
+    assert "not at this level" not in text
+
+
 def test_a_folder_that_cannot_be_made_means_no_file_and_a_warning(
     tmp_path, monkeypatch, clean_logging
 ):

@@ -10,28 +10,9 @@ import logging
 from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import (
-    QDir,
-    QObject,
-    QSettings,
-    QStandardPaths,
-    Qt,
-    QUrl,
-    Signal,
-    Slot,
-    qVersion,
-)
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QMenu,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QObject, Qt, Signal, Slot, qVersion
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QDialog, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 
 from linkdesk import version
 from linkdesk.logs import log_dir
@@ -48,17 +29,28 @@ KEY_PLACE = "In the system keyring, never in a file."
 NO_FOLDER_VIEWER = "This computer has no program to show folders; the logs are in {path}."
 
 
+# The Qt classes below are imported where they are used: the window adds the Help menu
+# at start, and touching a Qt class the first time costs startup time.
+
+
 def data_dir() -> Path:
     """Where linkdesk keeps its data: Qt's AppDataLocation for this application."""
+    from PySide6.QtCore import QStandardPaths
+
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
 
 
 def native(path: Path | str) -> str:
+    from PySide6.QtCore import QDir
+
     return QDir.toNativeSeparators(str(path))
 
 
 def open_folder(path: Path) -> bool:
     """Show a folder in the desktop's file manager, creating it first if needed."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -77,6 +69,9 @@ class AboutDialog(QDialog):
         data_folder: Path | None = None,
         log_folder: Path | None = None,
     ) -> None:
+        from PySide6.QtCore import QSettings
+        from PySide6.QtWidgets import QDialogButtonBox, QFormLayout
+
         super().__init__(parent)
         self.setObjectName("aboutDialog")
         self.setWindowTitle("About linkdesk")

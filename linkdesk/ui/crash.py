@@ -31,17 +31,8 @@ from typing import IO
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QObject, QTimer, Signal, Slot, qVersion
-from PySide6.QtGui import QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QDialogButtonBox,
-    QLabel,
-    QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout, QWidget
 
 from linkdesk.core.errors import redact
 
@@ -106,6 +97,11 @@ class CrashDialog(QDialog):
     """Says what happened in one sentence and shows the report, with a Copy button."""
 
     def __init__(self, report: str, parent: QWidget | None = None) -> None:
+        # Imported here: touching a Qt class the first time costs startup time, and this
+        # dialog is (one hopes) never shown.
+        from PySide6.QtGui import QFontDatabase
+        from PySide6.QtWidgets import QDialogButtonBox, QPlainTextEdit, QPushButton
+
         super().__init__(parent)
         self.setObjectName("crashDialog")
         self.setWindowTitle("linkdesk: unexpected problem")
@@ -175,12 +171,18 @@ class CrashHandler(QObject):
         sys.excepthook = self.handle
         threading.excepthook = self._handle_thread
         if log_folder is not None:
-            try:
-                self._fault_file = (log_folder / CRASH_LOG).open("a", encoding="utf-8")
-                faulthandler.enable(self._fault_file)
-            except OSError as error:
-                log.warning("hard crashes will not be recorded: %s", error.strerror)
+            self.record_hard_crashes(log_folder)
         return self
+
+    def record_hard_crashes(self, log_folder: Path) -> None:
+        """Have `faulthandler` write the traceback of a hard crash to crash.log there."""
+        if self._fault_file is not None:
+            return
+        try:
+            self._fault_file = (log_folder / CRASH_LOG).open("a", encoding="utf-8")
+            faulthandler.enable(self._fault_file)
+        except OSError as error:
+            log.warning("hard crashes will not be recorded: %s", error.strerror)
 
     def uninstall(self) -> None:
         if sys.excepthook == self.handle and self._previous_hook is not None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QTimer, qVersion
@@ -22,6 +21,7 @@ from linkdesk.core.api import resolve_base_url
 from linkdesk.core.errors import ConfigurationError
 from linkdesk.core.paths import history_path
 from linkdesk.core.settings import Settings
+from linkdesk.logs import open_log_file
 from linkdesk.ui.about import APP_ID
 from linkdesk.ui.crash import CrashHandler
 from linkdesk.ui.history_controller import HistoryOptions, data_folder
@@ -139,15 +139,23 @@ def run_gui(
     (`SingleInstance`; --smoke runs take no part, --demo ones count among themselves).
     """
     app = create_application(argv)
-    crash = CrashHandler(app).install(_existing_log_dir())
+    crash = CrashHandler(app).install()
     try:
-        return _run(app, demo=demo, api_base=api_base, smoke=smoke, data_dir=data_dir)
+        return _run(app, crash, demo=demo, api_base=api_base, smoke=smoke, data_dir=data_dir)
     finally:
         crash.uninstall()
+        # Whatever was logged, even if the window never came up.
+        open_log_file()
 
 
 def _run(
-    app: QApplication, *, demo: bool, api_base: str | None, smoke: bool, data_dir: str | None
+    app: QApplication,
+    crash: CrashHandler,
+    *,
+    demo: bool,
+    api_base: str | None,
+    smoke: bool,
+    data_dir: str | None,
 ) -> int:
     try:
         base_url = resolve_base_url(api_base, os.environ)
@@ -182,8 +190,9 @@ def _run(
         instance.activation_requested.connect(lambda: bring_to_front(window))
     if smoke:
         _exit_when_ready(app, window, until_methods=os.environ.get(SMOKE_UNTIL_ENV) == "methods")
-    # A turn of the event loop after ready: whatever waits for ready goes first.
-    window.ready.connect(lambda: QTimer.singleShot(0, _log_versions))
+    # A turn of the event loop after ready (whatever waits for ready goes first): the log
+    # file, kept in memory until now, and the versions in it.
+    window.ready.connect(lambda: QTimer.singleShot(0, lambda: _after_ready(crash)))
     window.show()
     try:
         code = app.exec()
@@ -193,17 +202,14 @@ def _run(
     return code
 
 
-def _existing_log_dir() -> Path | None:
-    """The log folder, where hard crashes are recorded, if logging made it."""
-    from linkdesk.logs import log_dir
-
-    folder = log_dir()
-    return folder if folder.is_dir() else None
-
-
-def _log_versions() -> None:
-    """Once the window is ready (reading the versions costs some milliseconds)."""
+def _after_ready(crash: CrashHandler) -> None:
+    """Once the window is ready: open the log file (if logging asked for one), record
+    hard crashes beside it, and log the versions (reading them costs some milliseconds)."""
     import platform
+
+    path = open_log_file()
+    if path is not None:
+        crash.record_hard_crashes(path.parent)
 
     from PySide6 import __version__ as pyside_version
 
