@@ -880,7 +880,8 @@ class _Query:
             if bound is not None:
                 clauses.append(f"{key} {op} ?")
                 params.append(bound)
-        for sql, values in (*self.words, *self.filters):
+        # Cheap column tests before the text tests: SQLite evaluates them in this order.
+        for sql, values in (*self.filters, *self.words):
             clauses.append(sql.format(p=plus))
             params.extend(values)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
