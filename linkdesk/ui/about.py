@@ -75,6 +75,8 @@ class AboutDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("aboutDialog")
         self.setWindowTitle("About linkdesk")
+        # Wide enough for a typical path on one line.
+        self.setMinimumWidth(520)
         self.data_folder = data_folder or data_dir()
         self.log_folder = log_folder or log_dir()
         self.settings_file = QSettings().fileName()
@@ -120,6 +122,8 @@ class AboutDialog(QDialog):
         layout.addWidget(heading)
         layout.addWidget(summary)
         layout.addLayout(form)
+        # Word-wrapped labels ask for height as if narrow; the slack goes here.
+        layout.addStretch(1)
         layout.addWidget(buttons)
 
     def text(self) -> str:
