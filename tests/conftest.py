@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 
 # Before anything imports Qt: widgets render off screen, so tests need no display.
 # The Xvfb tests in tests/e2e set their own platform in the subprocesses they start.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+
+# No test, nor any process a test starts, may touch the developer's own history, log
+# folder or settings: they all default to one throw-away folder for the run.
+_SCRATCH = tempfile.mkdtemp(prefix="linkdesk-tests-")
+for _name, _folder in (
+    ("LINKDESK_DATA_DIR", "data"),
+    ("LINKDESK_LOG_DIR", "log"),
+    ("XDG_CONFIG_HOME", "config"),
+    ("XDG_STATE_HOME", "state"),
+):
+    os.environ[_name] = os.path.join(_SCRATCH, _folder)
 
 try:
     from PySide6.QtCore import QThread
