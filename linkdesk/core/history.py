@@ -32,6 +32,7 @@ thread: WAL lets readers run while the owner writes.
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import re
 import sqlite3
@@ -245,6 +246,7 @@ _ENVIRONMENTS: Final = {e.value: e for e in Environment}
 _SOURCES: Final = {s.value: s for s in Source}
 
 
+@functools.cache
 def trigram_available() -> bool:
     """Whether the SQLite in this Python can build the full-text index (3.34+ with FTS5)."""
     probe = sqlite3.connect(":memory:")
@@ -492,13 +494,14 @@ class LinkHistory:
         source: Source,
         method_names: Mapping[str, str],
     ) -> int:
-        now = _now()
-        batch: dict[str, StoredLink] = {}
-        for link in links:
-            if link.id not in batch:
-                name = method_names.get(link.payment_method_id or "")
-                batch[link.id] = _stored_from(link, environment, name, source, now)
-        self._stage(batch.values())
+        now = _unix(_now())
+        rows = {
+            link.id: _link_row(
+                link, environment, method_names.get(link.payment_method_id or ""), source, now
+            )
+            for link in links
+        }
+        self._stage(rows.values())
         self._db.execute(
             "DELETE FROM temp.link_staging WHERE "
             "EXISTS (SELECT 1 FROM links WHERE links.id = link_staging.id) "
@@ -507,45 +510,30 @@ class LinkHistory:
         return self._insert_staged()
 
     def _insert(self, links: Iterable[StoredLink]) -> None:
-        self._stage(links)
+        self._stage(_stored_row(stored) for stored in links)
         self._insert_staged()
 
-    def _stage(self, links: Iterable[StoredLink]) -> None:
-        """Put rows in the staging table, each with its sort key.
+    def _stage(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Put rows (in `_STORED_COLUMNS` order) in the staging table.
 
         Rows reach `links` from there in one INSERT … SELECT: FTS5 flushes what it has
         buffered at every statement's savepoint, so a row-by-row executemany would write
         one index segment per link (four times slower, and a fragmented index).
         """
         keys: set[int] = set()
-        rows = []
-        for s in links:
-            key = _sort_key(_unix(s.created_at), s.id)
-            while key in keys:
-                key += 1
+        staged = []
+        for row in rows:
+            key = row[0]
+            if key in keys:  # two links of one batch with the same key
+                while key in keys:
+                    key += 1
+                row = (key, *row[1:])
             keys.add(key)
-            rows.append(
-                (
-                    key,
-                    s.id,
-                    s.org_id,
-                    _decimal_text(s.amount_usd),
-                    _cents(s.amount_usd),
-                    s.payment_method_id,
-                    s.payment_method_name,
-                    s.description,
-                    s.url,
-                    _unix_or_none(s.expires_at),
-                    _unix(s.created_at),
-                    s.environment.value,
-                    s.source.value,
-                    _unix(s.recorded_at or _now()),
-                )
-            )
+            staged.append(row)
         self._db.executemany(
             f"INSERT INTO temp.link_staging ({_STORED_COLUMNS}) "  # noqa: S608
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+            staged,
         )
 
     def _insert_staged(self) -> int:
@@ -725,6 +713,12 @@ class LinkHistory:
             )
         ]
 
+    def new_gap_id(self) -> int:
+        """An id for a gap a sync is about to leave (one past the largest in use)."""
+        self._check_thread()
+        row = self._db.execute("SELECT max(gap_id) FROM sync_gaps").fetchone()
+        return int(row[0] or 0) + 1
+
     def record_sync_page(
         self,
         links: Sequence[PaymentLink],
@@ -734,36 +728,24 @@ class LinkHistory:
         gap: SyncGap | None,
         next_gap: SyncGap | None,
         top: int | None = None,
-    ) -> tuple[int, SyncGap | None]:
-        """One fetched page and what is left to fetch, in one transaction, so that a sync
+    ) -> int:
+        """Fetched links and what is left to fetch, in one transaction, so that a sync
         stopped at any point resumes without a hole and without a duplicate.
 
-        `gap` is the stretch being worked on (None for a first page); `next_gap` is what
-        remains of it after this page (None when it is done); `top`, when given, moves the
-        synced top. Returns how many links were new and the gap as stored.
+        `gap` is the stretch as it was stored before these links (None for a first
+        page); `next_gap` is what remains of it (None when it is done); `top`, when
+        given, moves the synced top up. Returns how many links were new.
         """
         try:
             with self._transaction():
                 new = self._record_many(links, environment, Source.BILLING_IO, method_names or {})
                 if gap is not None:
                     self._db.execute("DELETE FROM sync_gaps WHERE gap_id = ?", (gap.gap_id,))
-                stored_gap = None
                 if next_gap is not None:
-                    cursor = self._db.execute(
-                        "INSERT INTO sync_gaps (gap_id, environment, cursor, stop_before) "
-                        "VALUES (?, ?, ?, ?)",
-                        (
-                            gap.gap_id if gap is not None else None,
-                            environment.value,
-                            next_gap.cursor,
-                            next_gap.stop_before,
-                        ),
-                    )
-                    stored_gap = SyncGap(
-                        int(cursor.lastrowid or 0),
-                        environment,
-                        next_gap.cursor,
-                        next_gap.stop_before,
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO sync_gaps (gap_id, environment, cursor, "
+                        "stop_before) VALUES (?, ?, ?, ?)",
+                        (next_gap.gap_id, environment.value, next_gap.cursor, next_gap.stop_before),
                     )
                 if top is not None:
                     self._db.execute(
@@ -774,7 +756,7 @@ class LinkHistory:
                     )
         except sqlite3.Error as exc:
             raise _write_error(exc) from exc
-        return new, stored_gap
+        return new
 
 
 class HistoryRows:
@@ -989,15 +971,18 @@ def _union_driver(
 def _sort_key(created_at: int, link_id: str) -> int:
     """Creation second, then the id's leading bits: newest-first order as one integer."""
     second = min(max(created_at, 0), _MAX_CREATED)
-    hexpart = link_id[3:10] if link_id.startswith("pl_") else ""
-    if len(hexpart) == 7 and all(c in "0123456789abcdef" for c in hexpart):
-        low = int(hexpart, 16) >> 3
+    standard = _STANDARD_ID.match(link_id)
+    if standard:
+        low = int(standard.group(1), 16) >> 3
     elif link_id:
         # Ids of another shape still get a fixed place within their second.
         low = int.from_bytes(hashlib.sha256(link_id.encode()).digest()[:4], "big") >> 7
     else:
         low = 0  # the start of the second, for since/until bounds
     return (second << _KEY_BITS) | low
+
+
+_STANDARD_ID = re.compile(r"pl_([0-9a-f]{7})")
 
 
 def _now() -> datetime:
@@ -1016,12 +1001,58 @@ def _from_unix(seconds: int | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
 
-def _decimal_text(amount: Decimal) -> str:
-    return f"{amount:f}"
-
-
 def _cents(amount: Decimal) -> int:
     return int(amount.quantize(CENT, rounding=ROUND_HALF_UP) * 100)
+
+
+def _link_row(
+    link: PaymentLink,
+    environment: Environment,
+    method_name: str | None,
+    source: Source,
+    now: int,
+) -> tuple[Any, ...]:
+    """A new link's row in `_STORED_COLUMNS` order, straight from what billing.io sent
+    (a sync writes thousands of these; no StoredLink is made on the way)."""
+    created = now if link.created_at is None else int(link.created_at.timestamp())
+    expires = link.expires_at
+    amount = link.amount_usd
+    return (
+        _sort_key(created, link.id),
+        link.id,
+        link.org_id,
+        f"{amount:f}",
+        _cents(amount),
+        link.payment_method_id,
+        method_name,
+        link.description,
+        link.url,
+        None if expires is None else int(expires.timestamp()),
+        created,
+        (link.environment or environment).value,
+        source.value,
+        now,
+    )
+
+
+def _stored_row(s: StoredLink) -> tuple[Any, ...]:
+    created = _unix(s.created_at)
+    return (
+        _sort_key(created, s.id),
+        s.id,
+        s.org_id,
+        f"{s.amount_usd:f}",
+        _cents(s.amount_usd),
+        s.payment_method_id,
+        s.payment_method_name,
+        s.description,
+        s.url,
+        _unix_or_none(s.expires_at),
+        created,
+        s.environment.value,
+        s.source.value,
+        _unix(s.recorded_at or _now()),
+    )
 
 
 def _stored_from(

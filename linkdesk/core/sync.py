@@ -23,8 +23,9 @@ Use a `LinkHistory` of the sync's own thread (a second writer on the same file i
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -39,6 +40,8 @@ from linkdesk.core.links import Environment, PaymentLink
 # a little, and a link stamped a few seconds before the top may appear after a sync.
 OVERLAP_SECONDS: Final = 60
 MAX_PAGE_SIZE: Final = 100
+# Pages fetched ahead of the writer at most; also the most one transaction stores.
+_QUEUED_PAGES: Final = 20
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,9 @@ def sync_links(
 
     `method_names` labels the links with their payment method's name; by default the
     account's methods are asked for once. Retries (a 429 with Retry-After, a 5xx) are
-    the client's; each is also passed to `progress` as a `RetryNotice`.
+    the client's; each is also passed to `progress` as a `RetryNotice`. `progress` is
+    called on the calling thread; its `SyncProgress.new` may trail the pages by a few,
+    as pages are stored on a thread of their own while the next one is fetched.
     """
     if client.environment is not environment:
         raise ValueError("the client's key belongs to the other environment")
@@ -85,8 +90,91 @@ def sync_links(
     return run.sync(max(1, min(page_size, MAX_PAGE_SIZE)), method_names)
 
 
+@dataclass(frozen=True)
+class _Step:
+    """One fetched page for the writer: its links and what it changes in the gaps."""
+
+    links: Sequence[PaymentLink]
+    gap: SyncGap | None  # the stretch as stored before this page (None: a first page)
+    remaining: SyncGap | None  # what is left of it after this page
+    top: int | None = None
+
+    @property
+    def stretch(self) -> int | None:
+        chosen = self.remaining or self.gap
+        return None if chosen is None else chosen.gap_id
+
+
+class _Writer:
+    """Stores fetched pages on a thread of its own, with its own connection, while the
+    next page is fetched: SQLite does its work without the GIL, so a sync takes little
+    longer than the fetching. Pages that queue up meanwhile go in together, in fewer
+    and larger transactions, each still carrying the gap as it stands after them.
+    """
+
+    def __init__(self, history: LinkHistory, environment: Environment) -> None:
+        self._path = history.path
+        self._environment = environment
+        self._queue: queue.Queue[_Step | None] = queue.Queue(maxsize=_QUEUED_PAGES)
+        self.names: Mapping[str, str] = {}
+        self.new = 0
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="linkdesk-sync-writer")
+        self._thread.start()
+
+    def put(self, step: _Step) -> None:
+        self._queue.put(step)
+
+    def finish(self) -> None:
+        """Store what is queued, then stop."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        finished = False
+        try:
+            with LinkHistory(self._path) as history:
+                while not finished:
+                    steps: list[_Step] = []
+                    item = self._queue.get()
+                    while item is not None:
+                        steps.append(item)
+                        if len(steps) >= _QUEUED_PAGES:
+                            break
+                        try:
+                            item = self._queue.get_nowait()
+                        except queue.Empty:
+                            break
+                    finished = item is None
+                    for run in _runs(steps):
+                        self.new += history.record_sync_page(
+                            [link for step in run for link in step.links],
+                            environment=self._environment,
+                            method_names=self.names,
+                            gap=run[0].gap,
+                            next_gap=run[-1].remaining,
+                            top=max((s.top for s in run if s.top is not None), default=None),
+                        )
+        except BaseException as exc:
+            self.error = exc
+            # Keep taking pages, so the fetching side never waits on a full queue.
+            while not finished:
+                finished = self._queue.get() is None
+
+
+def _runs(steps: list[_Step]) -> list[list[_Step]]:
+    """Consecutive steps of one stretch, which one transaction can store together."""
+    runs: list[list[_Step]] = []
+    for step in steps:
+        if runs and runs[-1][-1].stretch == step.stretch and step.stretch is not None:
+            runs[-1].append(step)
+        else:
+            runs.append([step])
+    return runs
+
+
 class _Run:
-    """One sync: its counters, and the client's retry notices passed on as progress."""
+    """One sync: the fetching on the calling thread, the storing on the writer's."""
 
     def __init__(
         self,
@@ -102,8 +190,7 @@ class _Run:
         self.cancel = cancel
         self.progress = progress
         self.pages = 0
-        self.new = 0
-        self.names: Mapping[str, str] = {}
+        self.reported: SyncProgress | None = None
 
     def sync(self, page_size: int, method_names: Mapping[str, str] | None) -> SyncResult:
         previous = self.client.on_retry
@@ -114,34 +201,47 @@ class _Run:
             if self.progress is not None:
                 self.progress(notice)
 
+        old_top = self.history.sync_top(self.environment)
+        gaps = self.history.sync_gaps(self.environment)
+        new_gap_id = self.history.new_gap_id()
+        writer = _Writer(self.history, self.environment)
         self.client.on_retry = on_retry
+        error: errors.LinkdeskError | None = None
         try:
-            self.names = method_names if method_names is not None else self._method_names()
-            self._first_page(page_size)
-            for gap in self.history.sync_gaps(self.environment):
-                self._work(gap, page_size)
-        except errors.LinkdeskError as error:
-            return SyncResult(self.new, self.pages, complete=False, error=error)
+            writer.names = method_names if method_names is not None else self._method_names()
+            first = self._first_page(writer, page_size, old_top, new_gap_id)
+            for gap in [first, *gaps]:
+                self._work(writer, gap, page_size)
+        except errors.LinkdeskError as failure:
+            error = failure
         finally:
             self.client.on_retry = previous
-        return SyncResult(self.new, self.pages, complete=True)
+            writer.finish()
+        if writer.error is not None:
+            if not isinstance(writer.error, errors.LinkdeskError):
+                raise writer.error
+            error = writer.error
+        self._report(writer)
+        return SyncResult(writer.new, self.pages, complete=error is None, error=error)
 
     def _method_names(self) -> dict[str, str]:
         methods = self.client.list_payment_methods(status=None, cancel=self.cancel)
         return {method.id: method.label for method in methods}
 
-    def _first_page(self, page_size: int) -> None:
+    def _first_page(
+        self, writer: _Writer, page_size: int, old_top: int | None, gap_id: int
+    ) -> SyncGap | None:
         """The newest links; what lies between them and the old top becomes a gap."""
-        old_top = self.history.sync_top(self.environment)
-        page = self._fetch(None, page_size)
+        page = self._fetch(writer, None, page_size)
         stop = None if old_top is None else old_top - OVERLAP_SECONDS
         gap = None
         if not _ends(page, stop):
-            gap = SyncGap(0, self.environment, page.next_cursor, stop)
+            gap = SyncGap(gap_id, self.environment, page.next_cursor, stop)
         top = max((_second(link) for link in page.links), default=None)
-        self._record(page, None, gap, top)
+        self._hand_over(writer, _Step(page.links, None, gap, top))
+        return gap
 
-    def _work(self, gap: SyncGap | None, page_size: int) -> None:
+    def _work(self, writer: _Writer, gap: SyncGap | None, page_size: int) -> None:
         """Fetch a gap page by page until it closes."""
         seen: set[str | None] = set()
         while gap is not None:
@@ -151,44 +251,44 @@ class _Run:
                 )
             seen.add(gap.cursor)
             try:
-                page = self._fetch(gap.cursor, page_size)
+                page = self._fetch(writer, gap.cursor, page_size)
             except errors.FieldError as error:
                 if gap.cursor is None or not _cursor_refused(error):
                     raise
                 # The cursor has expired: walk this stretch again from the newest link.
                 # Nothing is lost, only time: what is known is skipped.
                 restart = SyncGap(gap.gap_id, self.environment, None, gap.stop_before)
-                _, gap = self.history.record_sync_page(
-                    [], environment=self.environment, gap=gap, next_gap=restart
-                )
+                writer.put(_Step([], gap, restart))
+                gap = restart
                 seen.clear()
                 continue
             remaining = None
             if not _ends(page, gap.stop_before):
                 remaining = SyncGap(gap.gap_id, self.environment, page.next_cursor, gap.stop_before)
-            gap = self._record(page, gap, remaining, None)
+            self._hand_over(writer, _Step(page.links, gap, remaining))
+            gap = remaining
 
-    def _fetch(self, cursor: str | None, page_size: int) -> LinkPage:
+    def _fetch(self, writer: _Writer, cursor: str | None, page_size: int) -> LinkPage:
+        if writer.error is not None:
+            raise _WriterFailed()
         if self.cancel.is_set():
             raise errors.Cancelled("Sync cancelled; it continues from here next time.")
         return self.client.list_payment_links(cursor, page_size, cancel=self.cancel)
 
-    def _record(
-        self, page: LinkPage, gap: SyncGap | None, remaining: SyncGap | None, top: int | None
-    ) -> SyncGap | None:
-        new, stored = self.history.record_sync_page(
-            page.links,
-            environment=self.environment,
-            method_names=self.names,
-            gap=gap,
-            next_gap=remaining,
-            top=top,
-        )
+    def _hand_over(self, writer: _Writer, step: _Step) -> None:
+        writer.put(step)
         self.pages += 1
-        self.new += new
-        if self.progress is not None:
-            self.progress(SyncProgress(self.pages, self.new))
-        return stored
+        self._report(writer)
+
+    def _report(self, writer: _Writer) -> None:
+        now = SyncProgress(self.pages, writer.new)
+        if self.progress is not None and now != self.reported:
+            self.reported = now
+            self.progress(now)
+
+
+class _WriterFailed(errors.LinkdeskError):
+    """Internal: the writer stopped; its own error is the one reported."""
 
 
 def _ends(page: LinkPage, stop_before: int | None) -> bool:

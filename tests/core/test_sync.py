@@ -15,7 +15,7 @@ import pytest
 from linkdesk.core import errors
 from linkdesk.core.api import RetryNotice
 from linkdesk.core.billing import BillingClient
-from linkdesk.core.history import HistoryFilter, LinkHistory, Source, SyncGap
+from linkdesk.core.history import HistoryError, HistoryFilter, LinkHistory, Source, SyncGap
 from linkdesk.core.links import Environment, LinkRequest
 from linkdesk.core.sync import SyncProgress, SyncResult, sync_links
 from linkdesk.emulator import Emulator
@@ -94,7 +94,8 @@ def fault_after(emulator: Emulator, pages: int, kind: str = "500", count: int = 
 
     def progress(event: SyncProgress | RetryNotice) -> None:
         seen.append(event)
-        if isinstance(event, SyncProgress) and event.pages == pages:
+        first = not any(isinstance(e, SyncProgress) and e.pages == pages for e in seen[:-1])
+        if isinstance(event, SyncProgress) and event.pages == pages and first:
             emulator.add_fault(kind, count=count, route=ROUTE)
 
     return progress, seen
@@ -108,7 +109,9 @@ def test_a_first_sync_pulls_every_link(emulator, key, client, history):
     seen: list[SyncProgress | RetryNotice] = []
     result = sync_links(client, history, Environment.SANDBOX, progress=seen.append)
     assert result == SyncResult(new=250, pages=3, complete=True)
-    assert seen == [SyncProgress(1, 100), SyncProgress(2, 200), SyncProgress(3, 250)]
+    # Pages are stored while the next is fetched: the count of new links may trail.
+    assert [event.pages for event in seen][:3] == [1, 2, 3]  # type: ignore[union-attr]
+    assert seen[-1] == SyncProgress(3, 250)
     assert_in_step(history, emulator, key)
     link = history.page(HistoryFilter(), datetime.now(UTC), limit=1)[0]
     assert link.source is Source.BILLING_IO
@@ -254,7 +257,7 @@ def test_cancel_stops_after_a_page_and_the_next_sync_goes_on(emulator, key, clie
             cancel.set()
 
     result = sync_links(client, history, Environment.SANDBOX, cancel=cancel, progress=progress)
-    assert (result.new, result.pages, result.complete) == (200, 2, False)
+    assert (result.new, result.pages, result.complete) == (200, 2, False)  # both pages stored
     assert isinstance(result.error, errors.Cancelled)
     assert sync_links(client, history, Environment.SANDBOX).new == 300
     assert_in_step(history, emulator, key)
@@ -274,3 +277,39 @@ def test_the_default_page_size_and_time_window(emulator, key, client, history):
     emulator.add_links(key, 5, start=datetime.now(UTC) - timedelta(days=900))
     assert sync_links(client, history, Environment.SANDBOX, page_size=500).complete
     assert len(local_ids(history)) == 5
+
+
+def test_a_history_that_cannot_be_written_stops_the_sync(
+    emulator, key, client, history, monkeypatch: pytest.MonkeyPatch
+):
+    emulator.add_links(key, 800)
+    calls: list[int] = []
+    original = LinkHistory.record_sync_page
+
+    def failing(self: LinkHistory, *args: object, **kwargs: object) -> int:
+        calls.append(1)
+        if len(calls) > 1:
+            raise HistoryError("The disk is full, so the link history could not be saved.")
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LinkHistory, "record_sync_page", failing)
+    result = sync_links(client, history, Environment.SANDBOX)
+    assert not result.complete
+    assert isinstance(result.error, HistoryError)
+    assert "disk is full" in result.error.message
+    monkeypatch.undo()
+    assert sync_links(client, history, Environment.SANDBOX).complete
+    assert_in_step(history, emulator, key)
+
+
+def test_a_bug_in_the_writer_is_not_swallowed(
+    emulator, key, client, history, monkeypatch: pytest.MonkeyPatch
+):
+    emulator.add_links(key, 10)
+
+    def broken(self: LinkHistory, *args: object, **kwargs: object) -> int:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(LinkHistory, "record_sync_page", broken)
+    with pytest.raises(RuntimeError, match="bug"):
+        sync_links(client, history, Environment.SANDBOX)
