@@ -300,8 +300,10 @@ class LinkHistory:
 
     def close(self) -> None:
         if not self.read_only:
-            # Keeps the planner's statistics fresh; cheap when nothing changed.
+            # Keeps the planner's statistics fresh. The limit makes ANALYZE sample instead
+            # of reading a million rows, which took half a second at closing time.
             with suppress(sqlite3.Error):
+                self._db.execute("PRAGMA analysis_limit = 1000")
                 self._db.execute("PRAGMA optimize")
         self._db.close()
 

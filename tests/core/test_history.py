@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import random
 import sqlite3
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -508,3 +510,25 @@ def test_data_dir_option_beats_environment_beats_default(tmp_path: Path):
         tmp_path / "x" / "linkdesk" / "linkdesk"
     )
     assert history_path(tmp_path) == tmp_path / "history.sqlite3"
+
+
+def test_the_history_modules_import_without_qt():
+    probe = (
+        "import sys\n"
+        "class NoQt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('PySide6', 'shiboken6'):\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, NoQt())\n"
+        "import linkdesk.core.history, linkdesk.core.export, linkdesk.core.sync\n"
+        "import linkdesk.core.paths\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).parents[2],
+    )
+    assert result.stdout.strip() == "ok", result.stderr
