@@ -42,6 +42,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import product
 from pathlib import Path
 from typing import Any, Final
 
@@ -924,14 +925,23 @@ def _word_check(word: _Word) -> tuple[str, tuple[Any, ...]]:
     if word.id_prefix is not None:
         return "substr(links.id, 1, ?) = ?", (len(word.id_prefix), word.id_prefix)
     pattern = "%" + _like_escape(word.text) + "%"
-    if any(not c.isascii() and c.lower() != c.upper() for c in word.text):
-        # LIKE ignores case for ASCII letters only; "café" must find "CAFÉ" as the
-        # full-text index does, so such words are compared in Python (rare, and slower).
-        text = "linkdesk_contains(links.description, ?)"
-        params: tuple[Any, ...] = (word.text.lower(), pattern)
-    else:
+    params: tuple[Any, ...]
+    if not any(not c.isascii() and c.lower() != c.upper() for c in word.text):
         text = "links.description LIKE ? ESCAPE '\\'"
         params = (pattern, pattern)
+    elif len(word.text) <= 2:
+        # LIKE ignores case for ASCII letters only, and "к" must find "Кофе" as the
+        # full-text index would: a short word is looked for in each of its (at most
+        # four) spellings, by instr in C.
+        spellings = sorted(
+            {"".join(s) for s in product(*((c.lower(), c.upper()) for c in word.text))}
+        )
+        text = "(" + " OR ".join(["instr(links.description, ?) > 0"] * len(spellings)) + ")"
+        params = (*spellings, pattern)
+    else:
+        # Longer words reach this only without the full-text index: compared in Python.
+        text = "linkdesk_contains(links.description, ?)"
+        params = (word.text.lower(), pattern)
     sql = f"({text} OR links.id LIKE ? ESCAPE '\\'"
     if word.amount is None:
         return sql + ")", params

@@ -377,6 +377,7 @@ CORPUS = [
     (None, "29.00"),
     ("Bike repair", "290.00"),
     ("x", "1,234.50"),
+    ("Кофе и пирожное", "3.50"),
 ]
 
 
@@ -415,6 +416,9 @@ def corpus(searchable: LinkHistory) -> tuple[LinkHistory, dict[str, str]]:
         ("AND", ["Coffee and croissant", 'He said "quoted" AND (bracketed) *star*']),
         ("(bracketed)", ['He said "quoted" AND (bracketed) *star*']),
         ("*star*", ['He said "quoted" AND (bracketed) *star*']),
+        ("к", ["Кофе и пирожное"]),
+        ("КО", ["Кофе и пирожное"]),
+        ("кофе", ["Кофе и пирожное"]),
         ("nothing-like-this", []),
     ],
 )
