@@ -23,7 +23,7 @@ from pathlib import Path
 from linkdesk.core.history import _LINK_COLUMNS, HistoryFilter, LinkHistory, StateFilter
 
 TYPICAL = ["c", "co", "cof", "coffee", "29.9", "29,99", "pl_3f"]
-MORE = ["kuchen", "قهوة", "☕", "coffee 29", "3f2a", "100", "zq"]
+MORE = ["kuchen", "к", "ко", "قهوة", "☕", "coffee 29", "3f2a", "100", "zq"]
 COUNT_CAP = 5_000
 TARGET_MS = 50.0
 
