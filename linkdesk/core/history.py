@@ -1081,10 +1081,11 @@ def _stored_from(
         payment_method_id=link.payment_method_id,
         payment_method_name=method_name,
         description=link.description,
-        expires_at=link.expires_at,
+        # As stored: whole seconds in UTC, so what record() returns equals what get() reads.
+        expires_at=_from_unix(_unix_or_none(link.expires_at)),
         # A link without a creation time (billing.io always sends one) is placed at the
         # moment this computer learnt of it.
-        created_at=link.created_at or now,
+        created_at=datetime.fromtimestamp(_unix(link.created_at or now), UTC),
         environment=link.environment or environment,
         source=source,
         org_id=link.org_id,

@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -175,6 +175,20 @@ def test_record_keeps_every_field(history: LinkHistory):
         "SELECT amount_usd, amount_cents, created_at FROM links WHERE id = ?", (link.id,)
     ).fetchone()
     assert row == ("1234.5", 123450, int(link.created_at.timestamp()))
+
+
+def test_record_returns_what_get_reads(history: LinkHistory):
+    tokyo = timezone(timedelta(hours=9))
+    link = PaymentLink(
+        id="pl_" + "b" * 24,
+        url="https://pay.billing.io/x",
+        amount_usd=Decimal("1.5"),
+        created_at=datetime(2026, 11, 24, 19, 0, 0, 700_000, tzinfo=tokyo),
+        expires_at=datetime(2026, 11, 24, 19, 15, 0, 300_000, tzinfo=tokyo),
+    )
+    stored = history.record(link, environment=Environment.LIVE, method_name=None)
+    assert stored == history.get(link.id)
+    assert stored.created_at == datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
 def test_record_is_idempotent_on_the_id(history: LinkHistory):
