@@ -34,13 +34,55 @@ def dark_palette():
     return palette
 
 
+def seed_history(path: str) -> None:
+    """A morning at the counter: a few links, one expired, one from another till."""
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+    from pathlib import Path
+
+    from linkdesk.core.history import LinkHistory, Source
+    from linkdesk.core.links import Environment, PaymentLink
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    made = [
+        (95, "4.50", "Espresso", 900, Source.APP),
+        (80, "12.00", "Brunch for two — table 3", 3600, Source.APP),
+        (42, "3.20", "Croissant ☕", 300, Source.APP),
+        (30, "58.90", "Catering deposit, order 1187", None, Source.BILLING_IO),
+        (12, "7.80", "شاي بالنعناع ×2", 86400, Source.APP),
+    ]
+    history = LinkHistory(Path(path))
+    for number, (minutes_ago, amount, text, lifetime, source) in enumerate(made):
+        created = now - timedelta(minutes=minutes_ago)
+        link_id = f"pl_{number:02d}" + "5e1d0c3b7a9f" * 2
+        history.record(
+            PaymentLink(
+                id=link_id[:27],
+                url=f"https://pay.billing.io/{link_id[:27]}",
+                amount_usd=Decimal(amount),
+                payment_method_id="pm_demo",
+                description=text,
+                expires_at=created + timedelta(seconds=lifetime) if lifetime else None,
+                environment=Environment.SANDBOX,
+                created_at=created,
+            ),
+            environment=Environment.SANDBOX,
+            method_name="USDT on Tron",
+            source=source,
+        )
+    history.close()
+
+
 def shoot(scheme: str) -> None:
     """In a child on the X display: the demo window with a link, grabbed to docs/."""
     sys.path.insert(0, ROOT)
-    from PySide6.QtCore import Qt
+    from pathlib import Path
+
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QPalette
 
     from linkdesk.core.settings import SHOP_NAME, MemoryStorage, Settings
+    from linkdesk.ui.history_controller import HistoryOptions
     from linkdesk.ui.main import _Demo, client_factory, create_application
     from linkdesk.ui.main_window import MainWindow, Services
 
@@ -54,6 +96,8 @@ def shoot(scheme: str) -> None:
     settings = Settings(MemoryStorage())
     settings.set(SHOP_NAME, "Corner Café")
     demo = _Demo()
+    history = os.path.join(os.environ["HOME"], f"history-{scheme}.sqlite3")
+    seed_history(history)
     window = MainWindow(
         Services(
             client_factory=client_factory("http://127.0.0.1:1/v1"),
@@ -61,6 +105,7 @@ def shoot(scheme: str) -> None:
             settings=settings,
             demo=True,
             start_demo=demo.start,
+            history=HistoryOptions(Path(history), sync_on_start=False),
         )
     )
     window.resize(960, 640)
@@ -72,7 +117,10 @@ def shoot(scheme: str) -> None:
         window.form.submit()
 
     def created(*_args: object) -> None:
-        app.processEvents()
+        # The new link reaches the table through the history's writer and reader threads.
+        QTimer.singleShot(800, grab)
+
+    def grab() -> None:
         window.grab().save(os.path.join(HERE, f"window-{scheme}.png"))
         if scheme == "light":
             display = window.customer.open()
