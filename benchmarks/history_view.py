@@ -65,8 +65,8 @@ def child(data_dir: str) -> None:
 
     from linkdesk.core.paths import history_path
     from linkdesk.core.settings import Settings
-    from linkdesk.ui.history_controller import HistoryOptions
     from linkdesk.ui.history_model import LOADING
+    from linkdesk.ui.history_options import HistoryOptions
     from linkdesk.ui.main import _Demo, client_factory
     from linkdesk.ui.main_window import MainWindow, Services
     from linkdesk.ui.qsettings_store import QSettingsStorage

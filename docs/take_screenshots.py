@@ -82,7 +82,7 @@ def shoot(scheme: str) -> None:
     from PySide6.QtGui import QPalette
 
     from linkdesk.core.settings import SHOP_NAME, MemoryStorage, Settings
-    from linkdesk.ui.history_controller import HistoryOptions
+    from linkdesk.ui.history_options import HistoryOptions
     from linkdesk.ui.main import _Demo, client_factory, create_application
     from linkdesk.ui.main_window import MainWindow, Services
 

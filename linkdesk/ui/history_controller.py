@@ -10,13 +10,10 @@ have controllers of their own (`SyncController`, `ExportController`), started fr
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QPushButton, QSplitter, QWidget
 
@@ -24,6 +21,7 @@ from linkdesk.core.errors import LinkdeskError
 from linkdesk.core.history import HistoryFilter, StateFilter, StoredLink
 from linkdesk.core.links import PaymentLink
 from linkdesk.ui.history_model import HistoryModel
+from linkdesk.ui.history_options import HistoryOptions
 from linkdesk.ui.history_view import REMOVE_NOTE, HistoryView
 from linkdesk.ui.history_worker import (
     PAGE_SIZE,
@@ -40,26 +38,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TICK_MS = 5_000
 RECORD_FAILED = (
     "The link was created, but this computer's history could not save it ({reason}). "
     "It is shown here and can be copied; keep a note of it."
 )
 OPEN_FAILED = "The recent links cannot be shown: {reason}"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class HistoryOptions:
-    """Where the history lives and the clock its states are shown against."""
-
-    path: Path | None  # None: no history (some tests, and a window without a data folder)
-    clock: Callable[[], datetime] = field(default=utc_now)
-    tick_ms: int = TICK_MS  # how often the one timer moves the states on screen
-    sync_on_start: bool = True
 
 
 def find_menu(window: QWidget, title: str) -> QMenu:
@@ -456,19 +439,3 @@ def _separator_before_quit(menu: QMenu) -> QAction | None:
                 return actions[position - 1]
             return action
     return None
-
-
-def data_folder(explicit: str | None, environ: Mapping[str, str]) -> Path:
-    """Where the history lives: --data-dir, else $LINKDESK_DATA_DIR, else Qt's
-    AppDataLocation (call after the application's organisation and name are set)."""
-    from linkdesk.core.paths import DATA_DIR_ENV
-
-    chosen = explicit or environ.get(DATA_DIR_ENV, "")
-    if chosen:
-        return Path(chosen).expanduser()
-    location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    if location:
-        return Path(location)
-    from linkdesk.core.paths import default_data_dir
-
-    return default_data_dir(environ)

@@ -24,7 +24,7 @@ from linkdesk.core.settings import Settings
 from linkdesk.logs import open_log_file
 from linkdesk.ui.about import APP_ID
 from linkdesk.ui.crash import CrashHandler
-from linkdesk.ui.history_controller import HistoryOptions, data_folder
+from linkdesk.ui.history_options import HistoryOptions, data_folder
 from linkdesk.ui.main_window import MainWindow, Services
 from linkdesk.ui.qsettings_store import QSettingsStorage
 from linkdesk.ui.worker import ClientFactory

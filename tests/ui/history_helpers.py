@@ -9,8 +9,8 @@ from pathlib import Path
 
 from linkdesk.core.history import LinkHistory, Source
 from linkdesk.core.links import Environment, PaymentLink
-from linkdesk.ui.history_controller import HistoryOptions
 from linkdesk.ui.history_model import HistoryColumn
+from linkdesk.ui.history_options import HistoryOptions
 from linkdesk.ui.main_window import MainWindow, Services
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
