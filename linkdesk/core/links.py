@@ -29,6 +29,8 @@ _CONTROL_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
 # Formatting marks a right-to-left writer legitimately types; other format characters
 # (bidi overrides, zero-width spaces) can disguise what a customer sees, so they go.
 _KEPT_FORMAT_CHARS = {"\u200c", "\u200d", "\u200e", "\u200f"}
+# A link's address: http(s) and no white space anywhere in it.
+_URL = re.compile(r"https?://\S+").fullmatch
 
 
 class Environment(enum.Enum):
@@ -169,10 +171,48 @@ class PaymentLink:
 
     @classmethod
     def from_api(cls, data: object) -> PaymentLink:
+        # A sync reads thousands of these: the usual well-formed link is read inline, and
+        # anything unusual in a required field goes the careful way below.
+        if type(data) is dict:
+            get = data.get
+            link_id = get("id")
+            url = get("url")
+            amount = get("amount_usd")
+            if (
+                type(link_id) is str
+                and type(url) is str
+                and type(amount) is Decimal
+                and len(link_id) <= 2048
+                and len(url) <= 2048
+                and link_id
+                and not link_id.isspace()
+                and _URL(url)
+                and amount.is_finite()
+                and amount >= 0
+            ):
+                method = get("payment_method_id")
+                description = get("description")
+                org = get("org_id")
+                environment = get("environment")
+                return cls(
+                    link_id,
+                    url,
+                    amount,
+                    method if type(method) is str else _optional_str(data, "payment_method_id"),
+                    description if type(description) is str else _optional_str(data, "description"),
+                    parse_timestamp(get("expires_at")),
+                    _ENVIRONMENTS.get(environment) if type(environment) is str else None,
+                    parse_timestamp(get("created_at")),
+                    org if type(org) is str else _optional_str(data, "org_id"),
+                )
+        return cls._from_api_carefully(data)
+
+    @classmethod
+    def _from_api_carefully(cls, data: object) -> PaymentLink:
         obj = _object(data, "payment link")
         link_id = _required_str(obj, "id", "payment link")
         url = _required_str(obj, "url", "payment link")
-        if not re.fullmatch(r"https://[^\s]+", url) and not re.fullmatch(r"http://[^\s]+", url):
+        if not _URL(url):
             raise MalformedResponse(
                 "billing.io sent a payment link without a usable web address; try again."
             )
@@ -319,6 +359,12 @@ def parse_timestamp(value: object) -> datetime | None:
     """An aware UTC datetime from billing.io's ``YYYY-MM-DDTHH:MM:SSZ``, or None."""
     if not isinstance(value, str) or len(value) > 64:
         return None
+    if len(value) == 20 and value.find("Z") == 19:
+        # The usual form; fromisoformat reads its Z as UTC (Python 3.11).
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -328,9 +374,9 @@ def parse_timestamp(value: object) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+_ENVIRONMENTS: dict[str, Environment] = {member.value: member for member in Environment}
+
+
 def _optional_environment(obj: Mapping[str, Any]) -> Environment | None:
     value = obj.get("environment")
-    try:
-        return Environment(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+    return _ENVIRONMENTS.get(value) if isinstance(value, str) else None

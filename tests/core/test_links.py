@@ -17,6 +17,7 @@ from linkdesk.core.links import (
     PaymentLink,
     PaymentMethod,
     clean_description,
+    parse_timestamp,
 )
 
 LINK = {
@@ -205,3 +206,64 @@ def test_environment_for_key():
     assert Environment.SANDBOX.badge == "TEST"
     with pytest.raises(ValueError, match=r"not a billing\.io"):
         Environment.for_key("pk_test_abc")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"amount_usd": Decimal("-0.01")},
+        {"amount_usd": Decimal("NaN")},
+        {"amount_usd": Decimal("Infinity")},
+        {"url": "https://pay.example/pl 1"},
+        {"url": "https://pay.example/pl_1\n"},
+        {"url": "https://" + "x" * 2048},
+        {"id": "   "},
+        {"id": "p" * 2049},
+    ],
+)
+def test_payment_link_rejects_bad_values_as_sent_in_a_page(bad):
+    # Pages are decoded with Decimal amounts, the shape the quick reading takes.
+    with pytest.raises(MalformedResponse):
+        PaymentLink.from_api({**LINK, "amount_usd": Decimal("29.99"), **bad})
+
+
+timestamps = st.sampled_from(
+    ["2026-11-24T10:15:00Z", "2026-11-24Z10:15:00Z", "2026-11-24T10:15:00+02:00", "soon"]
+) | st.text(alphabet="0123456789-:TZ+", max_size=22)
+
+
+@given(
+    st.fixed_dictionaries(
+        {
+            "id": st.text(max_size=8),
+            "url": st.sampled_from(["https://x/pl_1", "http://x", "https://x y", "ftp://x"]),
+            "amount_usd": st.decimals(allow_nan=True, allow_infinity=True),
+        },
+        optional={
+            "expires_at": timestamps | json_values,
+            "created_at": timestamps | json_values,
+            "environment": st.sampled_from(["sandbox", "live", "staging"]) | json_values,
+            "description": json_values,
+            "payment_method_id": json_values,
+            "org_id": json_values,
+        },
+    )
+)
+def test_quick_and_careful_link_readings_agree(data):
+    def read(reader):
+        try:
+            return reader(data)
+        except MalformedResponse:
+            return "malformed"
+
+    assert read(PaymentLink.from_api) == read(PaymentLink._from_api_carefully)
+
+
+@given(timestamps)
+def test_timestamps_in_the_usual_form_read_as_with_an_explicit_offset(text):
+    try:
+        expected = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        expected = expected.replace(tzinfo=expected.tzinfo or UTC).astimezone(UTC)
+    except ValueError:
+        expected = None
+    assert parse_timestamp(text) == expected
