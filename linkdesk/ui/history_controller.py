@@ -133,11 +133,6 @@ class HistoryController(QObject):
         self.view.setMinimumHeight(130)
         window.setCentralWidget(self.splitter)
         self.view.setContentsMargins(16, 0, 16, 4)
-        # Added to a window already on screen, the splitter would give the form and the
-        # result all the room they ask for; share it as the stretch factors say instead.
-        height = self.splitter.height()
-        if window.isVisible() and height > 0:
-            self.splitter.setSizes([height * 3 // 5, height - height * 3 // 5])
         # Permanent: a status message (the note about billing.io) must not hide it.
         window.statusBar().addPermanentWidget(self.undo_button)
 
