@@ -11,8 +11,8 @@ import sys
 import pytest
 import zxingcpp
 
+from tests.e2e.drive import CREATED, READY, lines_of, screenshot, wait_for, xdotool
 from tests.e2e.monitors import split_in_two
-from tests.e2e.test_demo_window import CREATED, READY, lines_of, screenshot, wait_for, xdotool
 from tests.e2e.xvfb import require, xvfb
 
 pytestmark = pytest.mark.e2e

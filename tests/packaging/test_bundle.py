@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests.core.test_secret_service import FAKE_KEY, secret_service  # noqa: F401 - a fixture
-from tests.e2e.test_demo_window import CREATED, READY, lines_of, screenshot, wait_for, xdotool
+from tests.e2e.drive import CREATED, READY, lines_of, screenshot, wait_for, xdotool
 from tests.e2e.xvfb import require as require_programs
 from tests.e2e.xvfb import xvfb
 from tests.packaging.conftest import build, require, smoke

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import re
 import socket
 import subprocess
 import sys
@@ -29,6 +27,7 @@ from linkdesk.ui.single_instance import (
     bring_to_front,
     instance_name,
 )
+from tests.e2e.drive import lines_of, wait_for
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support raise\(\)")
 
@@ -156,28 +155,6 @@ def test_bring_to_front_restores_a_minimised_window(qtbot):
 
 
 # Two real processes -----------------------------------------------------------------------
-
-
-def lines_of(stream) -> queue.Queue[str]:
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:
-        for line in stream:
-            lines.put(line)
-        lines.put("")
-
-    threading.Thread(target=pump, daemon=True).start()
-    return lines
-
-
-def wait_for(lines: queue.Queue[str], pattern: str, seen: list[str]) -> str:
-    while True:
-        line = lines.get(timeout=30)
-        seen.append(line)
-        if line == "":
-            raise AssertionError("linkdesk exited early:\n" + "".join(seen))
-        if re.search(pattern, line):
-            return line
 
 
 def test_a_second_process_fronts_the_first_and_exits_0(tmp_path):
