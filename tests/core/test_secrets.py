@@ -26,8 +26,8 @@ from linkdesk.core.secrets import (
 )
 from tests.keyring_memory import MemoryKeyring
 
-SANDBOX_KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc4f2a"
-LIVE_KEY = "sk_live_51HqLyjWDarjtT1zdp7dcZZ9x0b7e"
+SANDBOX_KEY = "sk_test_FAKEsandboxKEY00004f2a"
+LIVE_KEY = "sk_live_" + "FAKEsecretsTEST0000000000"
 SERVICE = "linkdesk"
 
 
@@ -160,25 +160,25 @@ def test_surrounding_whitespace_is_forgiven(pasted: str) -> None:
     [
         "",
         "   \n",
-        "pk_test_4eC39HqLyjWDarjtT1zdp7dc",
-        "sk_prod_4eC39HqLyjWDarjtT1zdp7dc",
-        "SK_TEST_4eC39HqLyjWDarjtT1zdp7dc",
-        "sk_test4eC39HqLyjWDarjtT1zdp7dc",
-        "Bearer sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+        "pk_test_FAKEsandboxKEY00000007dc",
+        "sk_prod_FAKEsandboxKEY00000007dc",
+        "SK_TEST_FAKEsandboxKEY00000007dc",
+        "sk_testFAKEsandboxKEY00000007dc",
+        "Bearer sk_test_FAKEsandboxKEY00000007dc",
         "sk_test_" + "a" * 15,
         "sk_test_",
         "sk_test_4eC39HqLyjWD arjtT1zdp7dc",
         "sk_test_4eC39HqLyjWD\narjtT1zdp7dc",
         "sk_test_4eC39HqLyjWD-arjtT1zdp7dc",
         "sk_test_4eC39HqLyjWD_arjtT1zdp7dc",
-        "sk_test_4eC39HqLyjWDarjtT1zdp7dc.",
-        "\u0455k_test_4eC39HqLyjWDarjtT1zdp7dc",  # Cyrillic dze for "s"
-        "sk_t\u0435st_4eC39HqLyjWDarjtT1zdp7dc",  # Cyrillic ie for "e"
-        "sk_test_4eC39HqLyjWDarjtT1zdp7d\u0441",  # Cyrillic es for "c"
-        "sk_test_4eC39HqLyjWDarjtT1zdp7\uff44c",  # fullwidth d
-        "sk_test_4eC39HqLyjWDarjtT1zdp\u0667dc",  # Arabic-Indic seven
-        "sk_test_4eC39HqLyjWDarjtT1zdp7dc\u200b",  # zero-width space is not whitespace
-        "sk\uff3ftest_4eC39HqLyjWDarjtT1zdp7dc",  # fullwidth low line
+        "sk_test_FAKEsandboxKEY00000007dc.",
+        "\u0455k_test_FAKEsandboxKEY00000007dc",  # Cyrillic dze for "s"
+        "sk_t\u0435st_FAKEsandboxKEY00000007dc",  # Cyrillic ie for "e"
+        "sk_test_FAKEsandboxKEY00000007d\u0441",  # Cyrillic es for "c"
+        "sk_test_FAKEsandboxKEY00000007\uff44c",  # fullwidth d
+        "sk_test_FAKEsandboxKEY0000000\u0667dc",  # Arabic-Indic seven
+        "sk_test_FAKEsandboxKEY00000007dc\u200b",  # zero-width space is not whitespace
+        "sk\uff3ftest_FAKEsandboxKEY00000007dc",  # fullwidth low line
     ],
 )
 def test_malformed_keys_are_refused_without_echoing_them(pasted: str) -> None:
@@ -220,7 +220,7 @@ def test_an_empty_paste_gets_its_own_advice() -> None:
     ("key", "masked"),
     [
         (SANDBOX_KEY, "sk_test_…4f2a"),
-        (LIVE_KEY, "sk_live_…0b7e"),
+        (LIVE_KEY, "sk_live_…0000"),
         (SANDBOX_KEY + "\n", "sk_test_…4f2a"),
         ("sk_test_short", "sk_test_…"),
         ("hunter2", "…"),
@@ -295,7 +295,7 @@ def test_keys_survive_a_restart(memory: MemoryKeyring) -> None:
 def test_status_shows_masked_keys_for_both_environments(store: SecretStore) -> None:
     assert store.status() == [(Environment.SANDBOX, None), (Environment.LIVE, None)]
     store.save(LIVE_KEY)
-    assert store.status() == [(Environment.SANDBOX, None), (Environment.LIVE, "sk_live_…0b7e")]
+    assert store.status() == [(Environment.SANDBOX, None), (Environment.LIVE, "sk_live_…0000")]
 
 
 @pytest.mark.parametrize(

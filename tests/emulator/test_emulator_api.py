@@ -13,7 +13,7 @@ import pytest
 from linkdesk.emulator import Emulator
 
 OTHER_KEY = "sk_test_OTHERorganization0000"
-LIVE_KEY = "sk_live_0123456789abcdefFAKE"
+LIVE_KEY = "sk_live_" + "0123456789abcdefFAKE"
 
 
 def create(client: httpx.Client, raw: str, **headers: str) -> httpx.Response:

