@@ -9,6 +9,7 @@ import queue
 import re
 import subprocess
 import threading
+from pathlib import Path
 
 from PIL import Image
 
@@ -59,3 +60,46 @@ def screenshot(display: str) -> Image.Image:
         check=True,
     ).stdout
     return Image.open(io.BytesIO(png))
+
+
+def desktop_environment(home: Path, display: str) -> dict[str, str]:
+    """A user of our own on the X display: own home, no keyring, no key in the environment."""
+    env = {
+        **os.environ,
+        "DISPLAY": display,
+        "QT_QPA_PLATFORM": "xcb",
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    env.pop("BILLING_API_KEY", None)
+    return env
+
+
+def type_amount_and_enter(display: str, amount: str, window_name: str = "linkdesk") -> None:
+    """What the cashier does: focus linkdesk's window, type the amount, press Enter."""
+    window = xdotool(display, "search", "--sync", "--onlyvisible", "--name", window_name)
+    xdotool(display, "windowfocus", "--sync", window.splitlines()[0])
+    xdotool(display, "type", "--delay", "40", amount)
+    xdotool(display, "key", "Return")
+
+
+def codes_on_screen(
+    display: str, box: tuple[int, int, int, int] | None = None
+) -> tuple[set[str], Image.Image]:
+    """The QR codes a screenshot (or the `box` of it) shows, and the screenshot.
+
+    The log line comes as a link is shown and the paint may follow a frame later, so a
+    few screenshots are allowed before giving up."""
+    import zxingcpp
+
+    decoded: set[str] = set()
+    for _ in range(20):
+        image = screenshot(display)
+        region = image.crop(box) if box else image
+        decoded = {code.text for code in zxingcpp.read_barcodes(region)}
+        if decoded:
+            break
+    return decoded, image

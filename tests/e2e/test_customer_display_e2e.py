@@ -3,7 +3,6 @@ on the second, and a screenshot of that screen decoded to the link just created.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -11,7 +10,16 @@ import sys
 import pytest
 import zxingcpp
 
-from tests.e2e.drive import CREATED, READY, lines_of, screenshot, wait_for, xdotool
+from tests.e2e.drive import (
+    CREATED,
+    READY,
+    codes_on_screen,
+    desktop_environment,
+    lines_of,
+    type_amount_and_enter,
+    wait_for,
+    xdotool,
+)
 from tests.e2e.monitors import split_in_two
 from tests.e2e.xvfb import require, xvfb
 
@@ -25,17 +33,7 @@ def test_the_customer_display_fills_the_second_screen_with_a_code_that_scans(tmp
     require("Xvfb", "xdotool", "import")
     with xvfb(WIDTH, HEIGHT) as display:
         left, right = split_in_two(display, WIDTH, HEIGHT)
-        env = {
-            **os.environ,
-            "DISPLAY": display,
-            "QT_QPA_PLATFORM": "xcb",
-            "HOME": str(tmp_path),
-            "XDG_CONFIG_HOME": str(tmp_path / "config"),
-            "XDG_DATA_HOME": str(tmp_path / "data"),
-            "XDG_CACHE_HOME": str(tmp_path / "cache"),
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        }
-        env.pop("BILLING_API_KEY", None)
+        env = desktop_environment(tmp_path, display)
         app = subprocess.Popen(
             [sys.executable, "-m", "linkdesk", "--demo", "--verbose"],
             env=env,
@@ -47,11 +45,7 @@ def test_the_customer_display_fills_the_second_screen_with_a_code_that_scans(tmp
         try:
             lines = lines_of(app.stderr)
             wait_for(lines, READY, seen)
-            window = xdotool(display, "search", "--sync", "--onlyvisible", "--name", "^linkdesk")
-            window = window.splitlines()[0]
-            xdotool(display, "windowfocus", "--sync", window)
-            xdotool(display, "type", "--delay", "40", "29.99")
-            xdotool(display, "key", "Return")
+            type_amount_and_enter(display, "29.99", "^linkdesk")
             url = CREATED.search(wait_for(lines, CREATED, seen)).group(1)
 
             xdotool(display, "key", "F11")
@@ -60,13 +54,8 @@ def test_the_customer_display_fills_the_second_screen_with_a_code_that_scans(tmp
             assert placed.group(1) == right, "".join(seen)
             assert placed.group(2) == f"{WIDTH // 2},0 {WIDTH // 2}x{HEIGHT}"
 
-            decoded: set[str] = set()
-            for _ in range(20):
-                image = screenshot(display)
-                second = image.crop((WIDTH // 2, 0, WIDTH, HEIGHT))
-                decoded = {b.text for b in zxingcpp.read_barcodes(second)}
-                if decoded:
-                    break
+            decoded, image = codes_on_screen(display, (WIDTH // 2, 0, WIDTH, HEIGHT))
+            second = image.crop((WIDTH // 2, 0, WIDTH, HEIGHT))
             image.save(tmp_path / "two-screens.png")
             assert decoded == {url}, f"screenshot in {tmp_path / 'two-screens.png'}"
             # The code is large on the customer's screen: most of its height.

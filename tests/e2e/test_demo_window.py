@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import pytest
-import zxingcpp
 
-from tests.e2e.drive import CREATED, READY, lines_of, screenshot, wait_for, xdotool
+from tests.e2e.drive import (
+    CREATED,
+    READY,
+    codes_on_screen,
+    desktop_environment,
+    lines_of,
+    type_amount_and_enter,
+    wait_for,
+    xdotool,
+)
 from tests.e2e.xvfb import require, xvfb
 
 pytestmark = pytest.mark.e2e
@@ -18,17 +25,7 @@ pytestmark = pytest.mark.e2e
 def test_typed_amount_and_enter_show_a_qr_that_decodes_to_the_link(tmp_path):
     require("Xvfb", "xdotool", "import")
     with xvfb() as display:
-        env = {
-            **os.environ,
-            "DISPLAY": display,
-            "QT_QPA_PLATFORM": "xcb",
-            "HOME": str(tmp_path),
-            "XDG_CONFIG_HOME": str(tmp_path / "config"),
-            "XDG_DATA_HOME": str(tmp_path / "data"),
-            "XDG_CACHE_HOME": str(tmp_path / "cache"),
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        }
-        env.pop("BILLING_API_KEY", None)
+        env = desktop_environment(tmp_path, display)
         app = subprocess.Popen(
             [sys.executable, "-m", "linkdesk", "--demo", "--verbose"],
             env=env,
@@ -40,21 +37,10 @@ def test_typed_amount_and_enter_show_a_qr_that_decodes_to_the_link(tmp_path):
         try:
             lines = lines_of(app.stderr)
             wait_for(lines, READY, seen)
-            window = xdotool(display, "search", "--sync", "--onlyvisible", "--name", "linkdesk")
-            window = window.splitlines()[0]
-            xdotool(display, "windowfocus", "--sync", window)
-            xdotool(display, "type", "--delay", "40", "29.99")
-            xdotool(display, "key", "Return")
+            type_amount_and_enter(display, "29.99")
             url = CREATED.search(wait_for(lines, CREATED, seen)).group(1)
 
-            # The log line comes as the link is shown; the paint may follow a frame later,
-            # so a few screenshots are allowed before the QR must decode.
-            decoded: set[str] = set()
-            for _ in range(20):
-                image = screenshot(display)
-                decoded = {barcode.text for barcode in zxingcpp.read_barcodes(image)}
-                if decoded:
-                    break
+            decoded, image = codes_on_screen(display)
             image.save(tmp_path / "e2e.png")
             assert decoded == {url}, f"screenshot in {tmp_path / 'e2e.png'}"
 

@@ -28,7 +28,15 @@ from pathlib import Path
 import pytest
 
 from tests.core.test_secret_service import FAKE_KEY, secret_service  # noqa: F401 - a fixture
-from tests.e2e.drive import CREATED, READY, lines_of, screenshot, wait_for, xdotool
+from tests.e2e.drive import (
+    CREATED,
+    READY,
+    codes_on_screen,
+    lines_of,
+    type_amount_and_enter,
+    wait_for,
+    xdotool,
+)
 from tests.e2e.xvfb import require as require_programs
 from tests.e2e.xvfb import xvfb
 from tests.packaging.conftest import build, require, smoke
@@ -124,8 +132,6 @@ with open_dbus_connection(bus="SESSION") as connection:
 
 
 def test_the_window_on_a_real_x_server_shows_a_qr_that_decodes_to_the_link(bundle, tmp_path):
-    import zxingcpp
-
     require_programs("Xvfb", "xdotool", "import")
     with xvfb() as display:
         env = smoke.private_environment(
@@ -142,18 +148,10 @@ def test_the_window_on_a_real_x_server_shows_a_qr_that_decodes_to_the_link(bundl
         try:
             lines = lines_of(app.stderr)
             wait_for(lines, READY, seen)
-            window = xdotool(display, "search", "--sync", "--onlyvisible", "--name", "linkdesk")
-            xdotool(display, "windowfocus", "--sync", window.splitlines()[0])
             # Typing waits for the payment methods (the form keeps what was typed).
-            xdotool(display, "type", "--delay", "40", "12.50")
-            xdotool(display, "key", "Return")
+            type_amount_and_enter(display, "12.50")
             url = CREATED.search(wait_for(lines, CREATED, seen)).group(1)
-            decoded: set[str] = set()
-            for _ in range(20):  # the paint may follow the log line by a frame
-                image = screenshot(display)
-                decoded = {code.text for code in zxingcpp.read_barcodes(image)}
-                if decoded:
-                    break
+            decoded, image = codes_on_screen(display)
             image.save(tmp_path / "bundle.png")
             assert decoded == {url}, f"screenshot in {tmp_path / 'bundle.png'}"
             xdotool(display, "key", "ctrl+q")
