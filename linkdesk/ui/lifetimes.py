@@ -19,19 +19,29 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-def when(moment: datetime, now: datetime) -> str:
-    """'at 14:35 today', 'at 09:10 tomorrow', 'on Mon 3 Mar at 14:35' (local time)."""
+def local_day(moment: datetime, now: datetime) -> tuple[str, str]:
+    """`moment` in local time as its clock and its day: "today", "tomorrow", or a date
+    such as "Mon 3 Mar" (with the year when it is not this one)."""
     local = moment.astimezone()
     today = now.astimezone().date()
     clock = local.strftime("%H:%M")
     if local.date() == today:
-        return f"at {clock} today"
+        return clock, "today"
     if local.date() == today + timedelta(days=1):
-        return f"at {clock} tomorrow"
+        return clock, "tomorrow"
     day = f"{local:%a} {local.day} {local:%b}"
     if local.year != today.year:
         day += f" {local.year}"
-    return f"on {day} at {clock}"
+    return clock, day
+
+
+NEAR_DAYS = ("today", "tomorrow")
+
+
+def when(moment: datetime, now: datetime) -> str:
+    """'at 14:35 today', 'at 09:10 tomorrow', 'on Mon 3 Mar at 14:35' (local time)."""
+    clock, day = local_day(moment, now)
+    return f"at {clock} {day}" if day in NEAR_DAYS else f"on {day} at {clock}"
 
 
 def stops_working(seconds: int | None, now: datetime) -> str:

@@ -7,7 +7,7 @@ button.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFont, QGuiApplication
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from linkdesk.core.links import Environment, PaymentLink
 from linkdesk.core.money import format_usd
+from linkdesk.ui.lifetimes import NEAR_DAYS, local_day
 from linkdesk.ui.qr_widget import QrWidget
 from linkdesk.ui.style import repolish
 
@@ -33,17 +34,8 @@ def describe_expiry(expires_at: datetime | None, now: datetime | None = None) ->
     """'Expires 14:35 today', 'Expires 09:10 tomorrow', 'Expires Mon 3 Mar 14:35' (local time)."""
     if expires_at is None:
         return "No expiry"
-    local = expires_at.astimezone()
-    today = (now or datetime.now().astimezone()).astimezone().date()
-    clock = local.strftime("%H:%M")
-    if local.date() == today:
-        return f"Expires {clock} today"
-    if local.date() == today + timedelta(days=1):
-        return f"Expires {clock} tomorrow"
-    day = f"{local:%a} {local.day} {local:%b}"
-    if local.year != today.year:
-        day += f" {local.year}"
-    return f"Expires {day} {clock}"
+    clock, day = local_day(expires_at, now or datetime.now().astimezone())
+    return f"Expires {clock} {day}" if day in NEAR_DAYS else f"Expires {day} {clock}"
 
 
 class Badge(QLabel):
