@@ -8,11 +8,16 @@ import os
 import queue
 import re
 import subprocess
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image
 
+# linkdesk in demo mode, logging what the tests wait for.
+DEMO_COMMAND = [sys.executable, "-m", "linkdesk", "--demo", "--verbose"]
 READY = "ready for input"
 CREATED = re.compile(r"created payment link (https://\S+)")
 
@@ -103,3 +108,21 @@ def codes_on_screen(
         if decoded:
             break
     return decoded, image
+
+
+@contextmanager
+def running(
+    command: list[str], env: dict[str, str], cwd: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str], list[str]]]:
+    """Start linkdesk with its log on a pipe; yield the process, its lines and those seen.
+
+    The process is ended (by its own pid) if the test leaves it running."""
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        yield process, lines_of(process.stderr), []
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=15)

@@ -4,18 +4,17 @@ on the second, and a screenshot of that screen decoded to the link just created.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 import zxingcpp
 
 from tests.e2e.drive import (
     CREATED,
+    DEMO_COMMAND,
     READY,
     codes_on_screen,
     desktop_environment,
-    lines_of,
+    running,
     type_amount_and_enter,
     wait_for,
     xdotool,
@@ -34,16 +33,7 @@ def test_the_customer_display_fills_the_second_screen_with_a_code_that_scans(tmp
     with xvfb(WIDTH, HEIGHT) as display:
         left, right = split_in_two(display, WIDTH, HEIGHT)
         env = desktop_environment(tmp_path, display)
-        app = subprocess.Popen(
-            [sys.executable, "-m", "linkdesk", "--demo", "--verbose"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        seen: list[str] = []
-        try:
-            lines = lines_of(app.stderr)
+        with running(DEMO_COMMAND, env) as (app, lines, seen):
             wait_for(lines, READY, seen)
             type_amount_and_enter(display, "29.99", "^linkdesk")
             url = CREATED.search(wait_for(lines, CREATED, seen)).group(1)
@@ -68,8 +58,4 @@ def test_the_customer_display_fills_the_second_screen_with_a_code_that_scans(tmp
             xdotool(display, "key", "F11")
             xdotool(display, "key", "ctrl+q")
             assert app.wait(timeout=15) == 0, "".join(seen)
-        finally:
-            if app.poll() is None:
-                app.terminate()
-                app.wait(timeout=15)
         assert left == "LEFT"

@@ -32,7 +32,7 @@ from tests.e2e.drive import (
     CREATED,
     READY,
     codes_on_screen,
-    lines_of,
+    running,
     type_amount_and_enter,
     wait_for,
     xdotool,
@@ -137,16 +137,8 @@ def test_the_window_on_a_real_x_server_shows_a_qr_that_decodes_to_the_link(bundl
         env = smoke.private_environment(
             tmp_path / "home", {"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
         )
-        app = subprocess.Popen(
-            [str(smoke.program(bundle)), "--demo", "--verbose"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        seen: list[str] = []
-        try:
-            lines = lines_of(app.stderr)
+        command = [str(smoke.program(bundle)), "--demo", "--verbose"]
+        with running(command, env) as (app, lines, seen):
             wait_for(lines, READY, seen)
             # Typing waits for the payment methods (the form keeps what was typed).
             type_amount_and_enter(display, "12.50")
@@ -156,10 +148,6 @@ def test_the_window_on_a_real_x_server_shows_a_qr_that_decodes_to_the_link(bundl
             assert decoded == {url}, f"screenshot in {tmp_path / 'bundle.png'}"
             xdotool(display, "key", "ctrl+q")
             assert app.wait(timeout=15) == 0, "".join(seen)
-        finally:
-            if app.poll() is None:
-                app.terminate()
-                app.wait(timeout=15)
 
 
 def test_the_bundle_leaves_out_what_linkdesk_does_not_use(bundle):
