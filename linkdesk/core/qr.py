@@ -3,11 +3,18 @@
 `qrcode` computes the matrix (error correction M, no border); the quiet zone of
 `QUIET_ZONE` modules is added by each rendering, so the widget, the PNG and the SVG all
 draw the same modules black on white with the same margin, whatever the theme.
+
+qrcode's own choice of mask pattern (drawing the code eight times and scoring each with
+the ISO/IEC 18004 penalty rules, module by module) is most of the time a code takes, and
+a code is built while the cashier waits. `best_mask` makes the same choice, by the same
+rules, on whole rows and columns at once; a test holds it to qrcode's own answer.
 """
 
 from __future__ import annotations
 
 import io
+import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
@@ -15,6 +22,7 @@ from itertools import groupby
 import qrcode
 import qrcode.constants
 import qrcode.exceptions
+import qrcode.util
 from PIL import Image
 
 QUIET_ZONE = 4
@@ -60,7 +68,7 @@ def qr_matrix(text: str) -> QrMatrix:
     """
     if not text:
         raise ValueError("There is nothing to put in the QR code.")
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code = _QuickMaskCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     code.add_data(text)
     try:
         code.make(fit=True)
@@ -129,3 +137,206 @@ def _dark_with_margin(matrix: QrMatrix, row: int, col: int) -> bool:
     if 0 <= inner_row < matrix.size and 0 <= inner_col < matrix.size:
         return matrix.rows[inner_row][inner_col]
     return False
+
+
+# Choosing the mask ---------------------------------------------------------------------
+#
+# A candidate code is one int with a bit per module: bit `row * size + col`, set when
+# dark. Shifting it by 1 lines each module up with its right-hand neighbour, by `size`
+# with the one below, so each penalty rule is a few shifts, ANDs and bit counts over the
+# whole code instead of a Python loop over every module.
+
+_MASKS: tuple[Callable[[int, int], bool], ...] = (
+    lambda r, c: (r + c) % 2 == 0,
+    lambda r, c: r % 2 == 0,
+    lambda r, c: c % 3 == 0,
+    lambda r, c: (r + c) % 3 == 0,
+    lambda r, c: (r // 2 + c // 3) % 2 == 0,
+    lambda r, c: (r * c) % 2 + (r * c) % 3 == 0,
+    lambda r, c: ((r * c) % 2 + (r * c) % 3) % 2 == 0,
+    lambda r, c: ((r + c) % 2 + (r * c) % 3) % 2 == 0,
+)
+"""The eight mask patterns of ISO/IEC 18004: whether the data module at row r, column c
+is inverted."""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where one QR version keeps its data, as the candidates are drawn for scoring."""
+
+    size: int
+    data_modules: int  # codeword bits, then the light remainder bits
+    # From a string of the data bits followed by "01", the character of every module,
+    # last module first (so that int(..., 2) puts module k at bit k).
+    pick: Callable[[str], tuple[str, ...]]
+    flips: tuple[int, ...]  # per mask pattern, the data modules it inverts
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Bit masks of one code size, for the penalty rules."""
+
+    size: int
+    everything: int
+    not_last_col: int  # modules with a neighbour on the right
+    not_last_row: int  # modules with a neighbour below
+    room_right: int  # modules with ten more to their right (rule 3 across)
+    room_below: int  # modules with ten more below them (rule 3 down)
+
+
+def best_mask(version: int, codewords: Sequence[int]) -> int:
+    """The mask pattern (0-7) qrcode would choose for these final codewords.
+
+    Like qrcode, each candidate is scored with the format and version areas still light
+    and the lowest penalty wins, the first one on a tie.
+    """
+    scores = [
+        mask_penalty(candidate, version * 4 + 17) for candidate in candidates(version, codewords)
+    ]
+    return scores.index(min(scores))
+
+
+def candidates(version: int, codewords: Sequence[int]) -> list[int]:
+    """The code drawn with each mask pattern, as scored: format and version areas light."""
+    layout = _layout(version)
+    bits = format(int.from_bytes(bytes(codewords), "big"), f"0{len(codewords) * 8}b")
+    if len(bits) > layout.data_modules:
+        raise ValueError(f"{len(codewords)} codewords do not fit a version {version} code")
+    plain = int("".join(layout.pick(bits.ljust(layout.data_modules, "0") + "01")), 2)
+    return [plain ^ flips for flips in layout.flips]
+
+
+def mask_penalty(modules: int, size: int) -> int:
+    """The ISO/IEC 18004 penalty of a size × size code (bit row * size + col set: dark).
+
+    The four rules, scored as qrcode scores them: each run of five or more modules of
+    one colour in a row or column, 3 plus 1 per module over five; 3 for each 2 × 2 block
+    of one colour; 40 for each 1:1:3:1:1 finder look-alike with four light modules on
+    one side (inside the code); 10 per whole 5 % the dark share is away from half.
+    """
+    grid = _grid(size)
+    light = modules ^ grid.everything
+    same_right = ~(modules ^ (modules >> 1)) & grid.not_last_col
+    same_below = ~(modules ^ (modules >> size)) & grid.not_last_row
+    penalty = 0
+
+    # Rule 1: a run of n >= 5 holds n - 4 windows of five alike, and starts once; it
+    # costs n - 2, which is its windows plus two per start.
+    for same, step in ((same_right, 1), (same_below, size)):
+        five = same & (same >> step) & (same >> 2 * step) & (same >> 3 * step)
+        starts = five & ~(same << step)
+        penalty += five.bit_count() + 2 * starts.bit_count()
+
+    # Rule 2: the module, its right-hand and its lower neighbours, and the one diagonally
+    # below all alike.
+    penalty += 3 * (same_right & same_below & (same_below >> 1)).bit_count()
+
+    # Rule 3: dark-light-dark-dark-dark-light-dark with four light modules after it
+    # (10111010000) or before it (00001011101).
+    for step, room in ((1, grid.room_right), (size, grid.room_below)):
+        dark = [modules >> (i * step) for i in range(11)]
+        lit = [light >> (i * step) for i in range(11)]
+        middle = room & lit[1] & dark[4] & lit[5] & dark[6] & lit[9]
+        after = middle & dark[0] & dark[2] & dark[3] & lit[7] & lit[8] & lit[10]
+        before = middle & lit[0] & lit[2] & lit[3] & dark[7] & dark[8] & dark[10]
+        penalty += 40 * (after.bit_count() + before.bit_count())
+
+    # Rule 4, in qrcode's own floating-point arithmetic so that ties break the same way.
+    share = modules.bit_count() / (size * size)
+    penalty += int(abs(share * 100 - 50) / 5) * 10
+    return penalty
+
+
+class _QuickMaskCode(qrcode.QRCode):  # type: ignore[misc]  # qrcode has no type hints
+    """qrcode's QR code, choosing the same mask with `best_mask`; the rest is qrcode's."""
+
+    data_cache: list[int] | None
+
+    def best_mask_pattern(self) -> int:
+        if self.data_cache is None:
+            self.data_cache = qrcode.util.create_data(
+                self.version, self.error_correction, self.data_list
+            )
+        return best_mask(self.version, self.data_cache)
+
+
+@lru_cache(maxsize=8)
+def _grid(size: int) -> _Grid:
+    return _Grid(
+        size=size,
+        everything=(1 << size * size) - 1,
+        not_last_col=_bits(size, lambda _r, c: c < size - 1),
+        not_last_row=_bits(size, lambda r, _c: r < size - 1),
+        room_right=_bits(size, lambda _r, c: c + 10 < size),
+        room_below=_bits(size, lambda r, _c: r + 10 < size),
+    )
+
+
+@lru_cache(maxsize=8)
+def _layout(version: int) -> _Layout:
+    size = version * 4 + 17
+    # None where data goes; otherwise the function module as scored: finders with their
+    # separators, alignment and timing patterns, and light format and version areas.
+    fixed: list[list[bool | None]] = [[None] * size for _ in range(size)]
+
+    for top, left in ((0, 0), (0, size - 7), (size - 7, 0)):
+        for r in range(max(top - 1, 0), min(top + 8, size)):
+            for c in range(max(left - 1, 0), min(left + 8, size)):
+                ring = max(abs(r - top - 3), abs(c - left - 3))  # 4 is the separator
+                fixed[r][c] = ring not in (2, 4)
+
+    centres = qrcode.util.pattern_position(version)
+    for row in centres:
+        for col in centres:
+            if fixed[row][col] is not None:
+                continue  # where a finder already is
+            for r in range(row - 2, row + 3):
+                for c in range(col - 2, col + 3):
+                    fixed[r][c] = max(abs(r - row), abs(c - col)) != 1
+
+    for i in range(8, size - 8):
+        if fixed[6][i] is None:
+            fixed[6][i] = i % 2 == 0
+        if fixed[i][6] is None:
+            fixed[i][6] = i % 2 == 0
+
+    format_cells = [(8, i) for i in range(9)] + [(i, 8) for i in range(9)]
+    format_cells += [(8, size - 1 - i) for i in range(8)] + [(size - 1 - i, 8) for i in range(8)]
+    if version >= 7:
+        format_cells += [(i, size - 11 + j) for i in range(6) for j in range(3)]
+        format_cells += [(size - 11 + j, i) for i in range(6) for j in range(3)]
+    for r, c in format_cells:
+        if fixed[r][c] is None:
+            fixed[r][c] = False
+
+    # Data fills two columns at a time from the right, zigzagging up and down and
+    # stepping over the vertical timing pattern; within a row, right before left.
+    order: list[int] = []
+    col, upward = size - 1, True
+    while col > 0:
+        if col == 6:
+            col -= 1
+        for r in range(size - 1, -1, -1) if upward else range(size):
+            order.extend(r * size + c for c in (col, col - 1) if fixed[r][c] is None)
+        col, upward = col - 2, not upward
+
+    data_modules = len(order)
+    source = [0] * (size * size)
+    for position, module in enumerate(order):
+        source[module] = position
+    for r, row_of in enumerate(fixed):
+        for c, dark in enumerate(row_of):
+            if dark is not None:
+                source[r * size + c] = data_modules + dark
+
+    def inverted_by(mask: Callable[[int, int], bool]) -> int:
+        return _bits(size, lambda r, c: fixed[r][c] is None and mask(r, c))
+
+    flips = tuple(inverted_by(mask) for mask in _MASKS)
+    return _Layout(size, data_modules, operator.itemgetter(*reversed(source)), flips)
+
+
+def _bits(size: int, chosen: Callable[[int, int], bool]) -> int:
+    """An int with bit row * size + col set where `chosen(row, col)`."""
+    last_first = range(size * size - 1, -1, -1)
+    return int("".join("1" if chosen(k // size, k % size) else "0" for k in last_first), 2)
