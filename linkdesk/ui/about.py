@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QObject, Qt, Signal, Slot, qVersion
+from PySide6.QtCore import QObject, Signal, Slot, qVersion
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QDialog, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 
@@ -69,7 +69,7 @@ class AboutDialog(QDialog):
         data_folder: Path | None = None,
         log_folder: Path | None = None,
     ) -> None:
-        from PySide6.QtCore import QSettings
+        from PySide6.QtCore import QSettings, Qt
         from PySide6.QtWidgets import QDialogButtonBox, QFormLayout
 
         super().__init__(parent)

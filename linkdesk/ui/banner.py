@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from linkdesk.ui.style import set_enum_property
 
 
 class Banner(QFrame):
@@ -16,8 +18,8 @@ class Banner(QFrame):
         self.message = QLabel()
         self.message.setObjectName("bannerMessage")
         self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        set_enum_property(self.message, "textFormat", "PlainText")
+        set_enum_property(self.message, "textInteractionFlags", "TextSelectableByMouse")
         self.close_button = QToolButton()
         self.close_button.setText("✕")
         self.close_button.setAutoRaise(True)
@@ -27,7 +29,11 @@ class Banner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 4, 6)
         layout.addWidget(self.message, 1)
-        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        # The button stays at the top of a message that wraps onto several lines.
+        corner = QVBoxLayout()
+        corner.addWidget(self.close_button)
+        corner.addStretch(1)
+        layout.addLayout(corner)
         self.close_button.clicked.connect(self.on_close_button_clicked)
         self.hide()
 

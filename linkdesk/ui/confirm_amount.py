@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
@@ -27,6 +27,8 @@ class ConfirmAmountDialog(QDialog):
     """ "Create a link for $2,999.00?" with the amount in large type; Enter creates."""
 
     def __init__(self, request: LinkRequest, parent: QWidget | None = None) -> None:
+        from PySide6.QtCore import Qt  # not at start: see linkdesk.ui.style
+
         super().__init__(parent)
         self.request = request
         self.setObjectName("confirmAmountDialog")
@@ -72,7 +74,7 @@ class ConfirmAmountDialog(QDialog):
         layout.addWidget(self.amount)
         layout.addWidget(self.detail)
         layout.addWidget(buttons)
-        self.create_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.create_button.setFocus()
 
 
 class AmountGuard(QObject):

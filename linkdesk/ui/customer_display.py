@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QRect, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -73,6 +73,8 @@ class CustomerDisplay(QWidget):
     close_requested = Signal()
 
     def __init__(self, clock: UtcClock = utc_now, parent: QWidget | None = None) -> None:
+        from PySide6.QtCore import Qt  # not at start: see linkdesk.ui.style
+
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("customerDisplay")
         self.setWindowTitle(TITLE)
@@ -120,6 +122,8 @@ class CustomerDisplay(QWidget):
         self._render()
 
     def _label(self, name: str, accessible: str) -> QLabel:
+        from PySide6.QtCore import Qt
+
         label = QLabel()
         label.setObjectName(name)
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)

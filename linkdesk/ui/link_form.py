@@ -10,7 +10,7 @@ they preselect.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QFont, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -37,7 +37,7 @@ from linkdesk.core.links import (
 )
 from linkdesk.core.money import AmountError, parse_amount
 from linkdesk.ui.lifetimes import CUSTOM_LABEL, Clock, local_now, minutes_text, stops_working
-from linkdesk.ui.style import repolish
+from linkdesk.ui.style import repolish, set_enum_property
 
 AMOUNT = "amount_usd"
 METHOD = "payment_method_id"
@@ -67,7 +67,7 @@ class Note(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.PlainText)
+        set_enum_property(self, "textFormat", "PlainText")
         self.setObjectName("note")
         self.setProperty("error", False)
         self._hint = ""
@@ -258,7 +258,8 @@ class LinkForm(QWidget):
             label = QLabel(text)
             label.setBuddy(buddy)
             row = index * 2
-            grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignVCenter)
+            # Filling its cell, the label's text sits centred on the field's line.
+            grid.addWidget(label, row, 0)
             if isinstance(field, QHBoxLayout):
                 grid.addLayout(field, row, 1)
             else:
@@ -351,7 +352,7 @@ class LinkForm(QWidget):
 
     def _hide_retry(self) -> None:
         if self.method_retry.hasFocus():
-            self.amount.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.amount.setFocus()
         self.method_retry.hide()
 
     def _fill_methods(self, methods: list[PaymentMethod], placeholder: str | None) -> None:
@@ -429,7 +430,7 @@ class LinkForm(QWidget):
         return True
 
     def focus_amount(self) -> None:
-        self.amount.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.amount.setFocus()
         self.amount.selectAll()
 
     def show_error(self, error: LinkdeskError) -> bool:
@@ -519,7 +520,7 @@ class LinkForm(QWidget):
         if problems:
             first = next(field for field in FIELDS if field in problems)
             if first != METHOD or self.method.isEnabled():
-                self._inputs[first].setFocus(Qt.FocusReason.OtherFocusReason)
+                self._inputs[first].setFocus()
             return False
         self.submitted.emit(self.request())
         return True
@@ -627,6 +628,8 @@ class LinkForm(QWidget):
             self.cancel_requested.emit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        from PySide6.QtCore import Qt  # not at start: see linkdesk.ui.style
+
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             event.accept()
             self.submit()

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QWindow
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -163,7 +163,11 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         self.setWindowTitle(TITLE)
         demo_row = QHBoxLayout()
-        demo_row.addWidget(self.demo_badge, 0, Qt.AlignmentFlag.AlignTop)
+        # The badge stays level with the first line of a note that wraps.
+        badge_column = QVBoxLayout()
+        badge_column.addWidget(self.demo_badge)
+        badge_column.addStretch(1)
+        demo_row.addLayout(badge_column)
         demo_row.addWidget(self.demo_note, 1)
         self.demo_row = QWidget()
         self.demo_row.setLayout(demo_row)
@@ -219,12 +223,13 @@ class MainWindow(QMainWindow):
             shortcuts.SETTINGS,
         )
         self.key_action = QAction("&Keys…", self)
-        self.key_action.setShortcut(QKeySequence("Ctrl+K"))
+        # setShortcuts: setShortcut's overloads would build all of Qt's enums (linkdesk.ui.style).
+        self.key_action.setShortcuts([QKeySequence("Ctrl+K")])
         self.key_action.setStatusTip("Enter, test or remove the billing.io API key")
         self.demo_action = QAction("Try the &demo", self)
         self.demo_action.setEnabled(self.services.start_demo is not None)
         self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Quit)])
         file_menu.addAction(self.new_action)
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
@@ -629,6 +634,8 @@ class MainWindow(QMainWindow):
         self.open_shortcuts_dialog()
 
     def open_shortcuts_dialog(self) -> ShortcutsDialog:
+        from PySide6.QtCore import Qt
+
         from linkdesk.ui.shortcuts import ShortcutsDialog
 
         if self.shortcuts_dialog is not None:

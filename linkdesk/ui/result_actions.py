@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, QStandardPaths, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QToolButton, QWidget
 
@@ -22,6 +22,7 @@ from linkdesk.core.links import PaymentLink
 from linkdesk.core.money import format_usd
 from linkdesk.ui import shortcuts
 from linkdesk.ui.lifetimes import Clock, local_now
+from linkdesk.ui.style import set_enum_property
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,8 @@ class ResultActions(QObject):
         if self._link is None:
             return None
         # Print support is some megabytes of Qt: loaded the first time the cashier prints.
+        from PySide6.QtCore import Qt
+
         from linkdesk.ui.print_link import PrintPreview
 
         if self.preview is not None:
@@ -219,11 +222,11 @@ class ActionBar(QWidget):
         for action in actions:
             button = QToolButton()
             button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            set_enum_property(button, "toolButtonStyle", "ToolButtonTextOnly")
             button.setAccessibleName(action.text().replace("&", "").rstrip("…"))
             button.setAccessibleDescription(action.toolTip())
             # Tab reaches them; a click leaves the focus in the amount for the next customer.
-            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            set_enum_property(button, "focusPolicy", "TabFocus")
             layout.addWidget(button)
             self.buttons.append(button)
         layout.addStretch(1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -25,7 +25,7 @@ from linkdesk.core.links import Environment, PaymentLink
 from linkdesk.core.money import format_usd
 from linkdesk.ui.lifetimes import NEAR_DAYS, local_day
 from linkdesk.ui.qr_widget import QrWidget
-from linkdesk.ui.style import repolish
+from linkdesk.ui.style import repolish, set_enum_property
 
 PLACEHOLDER = "The payment link and its QR code appear here."
 
@@ -44,9 +44,10 @@ class Badge(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("badge")
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_enum_property(self, "alignment", "AlignCenter")
+        # Fixed: in a row of taller widgets the badge keeps its size, centred.
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self._show_word(text)
+        self._show_word(text, polished=False)
         if not text:
             # Not setVisible(True) here: a badge without a parent yet would open as a
             # window of its own.
@@ -56,11 +57,13 @@ class Badge(QLabel):
         self._show_word(text)
         self.setVisible(bool(text))
 
-    def _show_word(self, text: str) -> None:
+    def _show_word(self, text: str, *, polished: bool = True) -> None:
         self.setText(text)
-        self.setProperty("kind", text.lower())
         self.setAccessibleName(f"{text} badge" if text else "")
-        repolish(self)
+        if self.property("kind") != text.lower():
+            self.setProperty("kind", text.lower())
+            if polished:  # a badge being built is styled when first shown
+                repolish(self)
 
 
 class ResultPane(QWidget):
@@ -81,19 +84,19 @@ class ResultPane(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.8)
         font.setBold(True)
         self.amount.setFont(font)
-        self.amount.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        set_enum_property(self.amount, "textInteractionFlags", "TextSelectableByMouse")
         self.expiry = QLabel()
         self.expiry.setObjectName("resultExpiry")
         self.description = QLabel()
         self.description.setObjectName("resultDescription")
-        self.description.setTextFormat(Qt.TextFormat.PlainText)
+        set_enum_property(self.description, "textFormat", "PlainText")
         self.description.setWordWrap(True)
         self.description.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self.qr = QrWidget()
         self.placeholder = QLabel(PLACEHOLDER)
         self.placeholder.setObjectName("resultPlaceholder")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_enum_property(self.placeholder, "alignment", "AlignCenter")
         self.placeholder.setWordWrap(True)
 
         self.url = QLineEdit()
@@ -110,13 +113,15 @@ class ResultPane(QWidget):
         self.copy_button.setAccessibleName("Copy link")
         self.copy_button.setAccessibleDescription("Copy the link to the clipboard (Ctrl+Shift+C)")
         # A click must not pull focus out of the amount field: the next customer is next.
-        self.copy_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        set_enum_property(self.copy_button, "focusPolicy", "TabFocus")
 
+        # The labels fill the row's height with their text centred; the badge is centred
+        # by its fixed size.
         header = QHBoxLayout()
-        header.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
-        header.addWidget(self.amount, 0, Qt.AlignmentFlag.AlignVCenter)
+        header.addWidget(self.badge)
+        header.addWidget(self.amount)
         header.addStretch(1)
-        header.addWidget(self.expiry, 0, Qt.AlignmentFlag.AlignVCenter)
+        header.addWidget(self.expiry)
 
         url_row = QHBoxLayout()
         url_row.addWidget(self.url_label)

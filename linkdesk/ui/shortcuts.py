@@ -7,7 +7,6 @@ and the help list cannot disagree. The help list is read from the window's own a
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -144,7 +143,7 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
         self.resize(620, 520)
-        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.table.setFocus()
 
     def rows(self) -> list[tuple[str, str]]:
         return [
