@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
-from linkdesk.ui.style import set_enum_property
+from linkdesk.ui.style import at_top, set_enum_property
 
 
 class Banner(QFrame):
@@ -30,10 +30,7 @@ class Banner(QFrame):
         layout.setContentsMargins(10, 6, 4, 6)
         layout.addWidget(self.message, 1)
         # The button stays at the top of a message that wraps onto several lines.
-        corner = QVBoxLayout()
-        corner.addWidget(self.close_button)
-        corner.addStretch(1)
-        layout.addLayout(corner)
+        layout.addLayout(at_top(self.close_button))
         self.close_button.clicked.connect(self.on_close_button_clicked)
         self.hide()
 

@@ -48,6 +48,7 @@ from linkdesk.ui.history_options import HistoryOptions
 from linkdesk.ui.link_form import LinkForm
 from linkdesk.ui.result_actions import ActionBar, ResultActions
 from linkdesk.ui.result_pane import Badge, ResultPane
+from linkdesk.ui.style import at_top
 from linkdesk.ui.worker import (
     NO_KEY_MESSAGE,
     ActiveKey,
@@ -164,10 +165,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(TITLE)
         demo_row = QHBoxLayout()
         # The badge stays level with the first line of a note that wraps.
-        badge_column = QVBoxLayout()
-        badge_column.addWidget(self.demo_badge)
-        badge_column.addStretch(1)
-        demo_row.addLayout(badge_column)
+        demo_row.addLayout(at_top(self.demo_badge))
         demo_row.addWidget(self.demo_note, 1)
         self.demo_row = QWidget()
         self.demo_row.setLayout(demo_row)

@@ -11,7 +11,7 @@ a test holds the start to that.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QSizePolicy, QSpacerItem, QVBoxLayout, QWidget
 
 
 def set_enum_property(target: QObject, name: str, keys: str) -> None:
@@ -20,6 +20,18 @@ def set_enum_property(target: QObject, name: str, keys: str) -> None:
     names itself. A misspelt property or key raises instead of passing unnoticed."""
     if target.metaObject().indexOfProperty(name) < 0 or not target.setProperty(name, keys):
         raise ValueError(f"{type(target).__name__} has no enum property {name} taking {keys}")
+
+
+def at_top(widget: QWidget) -> QVBoxLayout:
+    """A column with `widget` at its top and the room below left empty: what AlignTop
+    in `addWidget` does, without `Qt`'s enums. The gap below may grow but does not ask
+    for room (a stretch would make the whole row want more height)."""
+    column = QVBoxLayout()
+    column.setContentsMargins(0, 0, 0, 0)
+    column.addWidget(widget)
+    gap = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+    column.addItem(gap)
+    return column
 
 
 def repolish(widget: QWidget) -> None:
