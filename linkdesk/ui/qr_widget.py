@@ -3,21 +3,28 @@
 Modules are painted at the largest whole number of pixels that fits, centred, so a phone
 across the counter sees sharp squares rather than blurred ones; the colours are fixed
 (black on white) because a dark theme's light-on-dark QR codes many scanners refuse.
+
+The code is painted while the customer waits for it, so the widget keeps it as an image
+of one pixel per module, quiet zone included, made when the text is set; a paint is
+then one unsmoothed drawImage at a whole-number scale, which keeps every module an exact
+square of pixels.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, QSize
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 if TYPE_CHECKING:
     from linkdesk.core.qr import QrMatrix
 
-_DARK = QColor(0, 0, 0)
-_LIGHT = QColor(255, 255, 255)
+# Format_RGB32 pixels are 0xffRRGGBB words in the machine's byte order.
+_DARK_PIXEL = (0xFF000000).to_bytes(4, sys.byteorder)
+_LIGHT_PIXEL = (0xFFFFFFFF).to_bytes(4, sys.byteorder)
 
 
 class QrWidget(QWidget):
@@ -30,7 +37,7 @@ class QrWidget(QWidget):
         self._text = ""
         self._matrix: QrMatrix | None = None
         self._quiet_zone = 0
-        self._runs: list[tuple[int, int, int]] = []
+        self._image = QImage()
         self.setMinimumSize(self.MINIMUM, self.MINIMUM)
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setSizePolicy(policy)
@@ -49,7 +56,7 @@ class QrWidget(QWidget):
 
         self._matrix = qr.qr_matrix(text) if text else None
         self._quiet_zone = qr.QUIET_ZONE
-        self._runs = _dark_runs(self._matrix) if self._matrix else []
+        self._image = _code_image(self._matrix, self._quiet_zone) if self._matrix else QImage()
         self.setAccessibleDescription(
             f"QR code of the payment link {text}" if text else "No payment link yet."
         )
@@ -82,31 +89,26 @@ class QrWidget(QWidget):
         return max(width, self.MINIMUM)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        if self._matrix is None:
+        if self._matrix is None or self.scale() < 1:
             return
-        scale = self.scale()
-        if scale < 1:
-            return
-        area = self.code_rect()
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        painter.fillRect(area, _LIGHT)
-        left = area.left() + self._quiet_zone * scale
-        top = area.top() + self._quiet_zone * scale
-        for row, start, length in self._runs:
-            painter.fillRect(left + start * scale, top + row * scale, length * scale, scale, _DARK)
+        # No smoothing (QPainter's default): each module becomes scale × scale pixels.
+        painter.drawImage(self.code_rect(), self._image)
         painter.end()
 
 
-def _dark_runs(matrix: QrMatrix) -> list[tuple[int, int, int]]:
-    """Each horizontal run of dark modules as (row, first column, length): fewer rectangles."""
-    runs = []
-    for r, row in enumerate(matrix.rows):
-        start = None
-        for c, dark in enumerate((*row, False)):
-            if dark and start is None:
-                start = c
-            elif not dark and start is not None:
-                runs.append((r, start, c - start))
-                start = None
-    return runs
+def _code_image(matrix: QrMatrix, quiet_zone: int) -> QImage:
+    """One pixel per module, black on white, with `quiet_zone` light modules all round."""
+    side = matrix.size + 2 * quiet_zone
+    margin = bytes(quiet_zone)
+    modules = b"".join(
+        (
+            bytes(side * quiet_zone),
+            *(margin + bytes(row) + margin for row in matrix.rows),
+            bytes(side * quiet_zone),
+        )
+    )
+    # A byte per module, 1 where dark; the light ones first, since a dark pixel has zeros.
+    pixels = modules.replace(b"\x00", _LIGHT_PIXEL).replace(b"\x01", _DARK_PIXEL)
+    # copy(): the image then owns its pixels rather than borrowing the bytes object's.
+    return QImage(pixels, side, side, side * 4, QImage.Format.Format_RGB32).copy()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PIL import Image, ImageChops
 from PySide6.QtGui import QColor, QPalette
 
 from linkdesk.core.qr import QUIET_ZONE, qr_matrix
@@ -54,6 +55,32 @@ def test_the_code_scans_at_any_size_with_whole_pixel_modules(qtbot, qr, width, h
         (area.width() - margin, 0, area.width(), area.height()),
     ]:
         assert colours(image.crop(box)) == {(255, 255, 255)}
+
+
+@pytest.mark.parametrize(("width", "height"), [(200, 200), (333, 251), (901, 577)])
+def test_every_module_is_a_square_of_its_own_colour(qtbot, qr, width, height):
+    qr.resize(width, height)
+    qtbot.waitUntil(lambda: qr.size().width() == width)
+    matrix = qr_matrix(URL)
+    side, scale = matrix.size + 2 * QUIET_ZONE, qr.scale()
+    modules = Image.new("L", (side, side), 255)
+    for row in range(matrix.size):
+        for col in range(matrix.size):
+            if matrix.dark(row, col):
+                modules.putpixel((col + QUIET_ZONE, row + QUIET_ZONE), 0)
+    expected = modules.resize((side * scale, side * scale), Image.Resampling.NEAREST)
+    area = qr.code_rect()
+    painted = to_pil(qr.grab().toImage()).convert("L")
+    painted = painted.crop((area.left(), area.top(), area.right() + 1, area.bottom() + 1))
+    assert ImageChops.difference(painted, expected).getbbox() is None
+
+
+def test_a_new_text_paints_its_own_code(qtbot, qr):
+    other = URL.replace("0123", "fedc")
+    qr.resize(300, 300)
+    assert decode_qr(qr) == [URL]
+    qr.setText(other)
+    assert decode_qr(qr) == [other]
 
 
 def test_a_dark_theme_still_gets_black_on_white(qtbot, qr):
