@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QObject, Signal, Slot, qVersion
 from PySide6.QtGui import QAction, QGuiApplication
-from PySide6.QtWidgets import QDialog, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QMenu, QVBoxLayout, QWidget
 
 from linkdesk import version
 from linkdesk.logs import log_dir
@@ -70,7 +70,7 @@ class AboutDialog(QDialog):
         log_folder: Path | None = None,
     ) -> None:
         from PySide6.QtCore import QSettings, Qt
-        from PySide6.QtWidgets import QDialogButtonBox, QFormLayout
+        from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QPushButton
 
         super().__init__(parent)
         self.setObjectName("aboutDialog")

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 from linkdesk.core.links import LinkRequest
 from linkdesk.core.money import format_usd
@@ -27,7 +26,11 @@ class ConfirmAmountDialog(QDialog):
     """ "Create a link for $2,999.00?" with the amount in large type; Enter creates."""
 
     def __init__(self, request: LinkRequest, parent: QWidget | None = None) -> None:
-        from PySide6.QtCore import Qt  # not at start: see linkdesk.ui.style
+        # Imported here, when a large amount is first confirmed: not at start (and `Qt`
+        # builds all its enums, see linkdesk.ui.style).
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QFont
+        from PySide6.QtWidgets import QDialogButtonBox
 
         super().__init__(parent)
         self.request = request

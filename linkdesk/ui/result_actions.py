@@ -3,7 +3,8 @@ print the link, or send it by e-mail.
 
 `ResultActions` owns the actions (for the menus, with their keys) and `ActionBar` shows
 them as buttons under the result. The file dialog and the URL opener are passed in, so
-tests answer them; print support and the QR renderings are imported on first use.
+tests answer them; print support, the QR renderings and the Qt classes that only an
+action needs are imported on first use, not while the window starts.
 """
 
 from __future__ import annotations
@@ -12,17 +13,21 @@ import logging
 import os
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from PySide6.QtCore import QObject, QStandardPaths, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QToolButton, QWidget
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
 from linkdesk.core.links import PaymentLink
 from linkdesk.core.money import format_usd
 from linkdesk.ui import shortcuts
 from linkdesk.ui.lifetimes import Clock, local_now
 from linkdesk.ui.style import set_enum_property
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QUrl
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +37,20 @@ PNG_SCALE = 16  # pixels per module: sharp on a printed page or a web shop
 SAVE_FAILED = "The QR code could not be saved to {path}: {reason}. Choose another folder."
 
 SavePathAsker = Callable[[QWidget, str], str | None]
-UrlOpener = Callable[[QUrl], bool]
+UrlOpener = Callable[["QUrl"], bool]
+
+
+def open_in_desktop(url: QUrl) -> bool:
+    """Open a URL with the desktop's program for it (the mail program for mailto:)."""
+    from PySide6.QtGui import QDesktopServices
+
+    return QDesktopServices.openUrl(url)
 
 
 def ask_save_path(parent: QWidget, suggested: str) -> str | None:
     """The system's Save dialog; the path chosen (with .png or .svg) or None."""
+    from PySide6.QtWidgets import QFileDialog
+
     path, chosen_filter = QFileDialog.getSaveFileName(
         parent, "Save the QR code", suggested, f"{PNG_FILTER};;{SVG_FILTER}"
     )
@@ -48,6 +62,8 @@ def ask_save_path(parent: QWidget, suggested: str) -> str | None:
 
 
 def suggested_name(link: PaymentLink) -> str:
+    from PySide6.QtCore import QStandardPaths
+
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
     amount = f"{link.amount_usd:.2f}".replace(".", "-")
     return os.path.join(folder or os.path.expanduser("~"), f"payment-link-{amount}-usd.png")
@@ -55,6 +71,8 @@ def suggested_name(link: PaymentLink) -> str:
 
 def mailto(link: PaymentLink, now: datetime) -> QUrl:
     """A `mailto:` with the subject and body written, for the cashier's mail program."""
+    from PySide6.QtCore import QUrl
+
     from linkdesk.ui.print_link import expiry_sentence
 
     amount = format_usd(link.amount_usd)
@@ -79,7 +97,7 @@ class ResultActions(QObject):
         *,
         clock: Clock = local_now,
         save_path: SavePathAsker = ask_save_path,
-        open_url: UrlOpener = QDesktopServices.openUrl,
+        open_url: UrlOpener = open_in_desktop,
     ) -> None:
         super().__init__(parent_widget)
         self._widget = parent_widget
@@ -179,6 +197,8 @@ class ResultActions(QObject):
     @Slot()
     def on_copy_qr_triggered(self) -> None:
         if self._link is not None:
+            from PySide6.QtGui import QImage
+
             QGuiApplication.clipboard().setImage(QImage.fromData(self.qr_png(), "PNG"))
             self.message.emit("Copied the QR code to the clipboard as a picture.")
 

@@ -8,18 +8,7 @@ and the help list cannot disagree. The help list is read from the window's own a
 from __future__ import annotations
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QHeaderView,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
 
 NEW_LINK = QKeySequence.StandardKey.New  # Ctrl+N
 NEW_LINK_ALT = "Esc"
@@ -113,6 +102,9 @@ class ShortcutsDialog(QDialog):
     """Help › Keyboard shortcuts: every key, in a table a screen reader can walk."""
 
     def __init__(self, rows: list[tuple[str, str]], parent: QWidget | None = None) -> None:
+        # Imported here: the window's start needs the keys above, not the table.
+        from PySide6.QtWidgets import QDialogButtonBox, QHeaderView, QTableWidget, QTableWidgetItem
+
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         self.setObjectName("shortcutsDialog")
