@@ -78,7 +78,9 @@ def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; without its commands, just the window's options (see
+    `parse_arguments`)."""
     parser = _Parser(
         prog="linkdesk",
         description="billing.io payment links with a QR code, at the shop counter.",
@@ -92,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the window, wait until it is ready for input, then exit 0",
     )
+    if not with_commands:
+        parser.set_defaults(command=None)
+        return parser
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     common = _Parser(add_help=False)
@@ -165,6 +170,22 @@ def configure_logging(verbose: bool, *, to_file: bool = False) -> None:
     setup_logging(verbose=verbose, to_file=to_file, open_file_later=to_file)
 
 
+COMMANDS = frozenset(("create", "methods", "key", "links", "export", "emulator"))
+HELP = frozenset(("-h", "--help"))
+
+
+def parse_arguments(arguments: list[str]) -> argparse.Namespace:
+    """Parse the command line. Opening the window, the usual case, needs only the
+    top-level options: building every command's parser as well costs some 5 ms of the
+    window's start. Anything else (a command, --help, a stray word) gets the whole
+    parser, with its usage and its messages."""
+    if not COMMANDS.intersection(arguments) and not HELP.intersection(arguments):
+        args, rest = build_parser(with_commands=False).parse_known_args(arguments)
+        if not rest:
+            return args
+    return build_parser().parse_args(arguments)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["emulator"]:
@@ -172,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from linkdesk.emulator.cli import main as emulator_main
 
         return emulator_main(arguments[1:])
-    args = build_parser().parse_args(arguments)
+    args = parse_arguments(arguments)
     configure_logging(args.verbose, to_file=args.command is None)
 
     if args.command is not None:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from linkdesk import cli
-from linkdesk.app import build_parser
+from linkdesk.app import build_parser, parse_arguments
 from linkdesk.core.secrets import SecretStore
 from linkdesk.emulator import Emulator
 from tests.keyring_memory import MemoryKeyring
@@ -196,6 +196,29 @@ def test_key_commands_with_a_keyring(monkeypatch, capsys):
     assert "sk_live_" + "LiveShopFAKE00000000" not in out
     assert cli.run(parser.parse_args(["key", "clear", "--environment", "live"])) == 0
     assert store.active_key() is None
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["--demo", "--smoke"], ["--api-base", "http://127.0.0.1:9/v1", "--verbose"]],
+)
+def test_the_window_options_parse_alike_with_or_without_the_commands(argv):
+    # The window's start builds only the top-level options; the answer must not change.
+    lean = parse_arguments(argv)
+    assert lean.command is None
+    assert vars(lean) == vars(build_parser().parse_args(argv))
+
+
+def test_commands_help_and_stray_words_get_the_whole_parser(capsys):
+    assert parse_arguments(["--demo", "methods", "--json"]).command == "methods"
+    with pytest.raises(SystemExit) as stray:
+        parse_arguments(["--demo", "fetch"])
+    assert stray.value.code == 2
+    assert "invalid choice: 'fetch'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as shown:
+        parse_arguments(["--help"])
+    assert shown.value.code == 0
+    assert "COMMAND" in capsys.readouterr().out
 
 
 def test_unexpected_errors_are_one_line(monkeypatch, capsys):
