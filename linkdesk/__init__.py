@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
+# The reverse-DNS id of the desktop entry, the AppStream metainfo and the macOS bundle;
+# Qt passes it to Wayland as the window's app id, so it must be the desktop file's name.
+APP_ID = "app.linkdesk.linkdesk"
+
 
 @cache
 def version() -> str:

@@ -19,9 +19,6 @@ from linkdesk.logs import log_dir
 
 log = logging.getLogger(__name__)
 
-# The reverse-DNS id of the desktop entry, the AppStream metainfo and the macOS bundle;
-# Qt passes it to Wayland as the window's app id, so it must be the desktop file's name.
-APP_ID = "app.linkdesk.linkdesk"
 LICENCE = "Proprietary: all rights reserved, linkdesk developers."
 LICENCE_ID = "LicenseRef-Proprietary"
 SUMMARY = "Payment links with a QR code at the shop counter, for billing.io merchants."

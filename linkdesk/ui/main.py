@@ -17,12 +17,12 @@ from PySide6.QtCore import QSettings, QTimer, qVersion
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from linkdesk import APP_ID
 from linkdesk.core.api import resolve_base_url
 from linkdesk.core.errors import ConfigurationError
 from linkdesk.core.paths import history_path
 from linkdesk.core.settings import Settings
 from linkdesk.logs import open_log_file
-from linkdesk.ui.about import APP_ID
 from linkdesk.ui.crash import CrashHandler
 from linkdesk.ui.history_options import HistoryOptions, data_folder
 from linkdesk.ui.main_window import MainWindow, Services

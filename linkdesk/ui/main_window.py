@@ -39,7 +39,6 @@ from linkdesk.core.settings import (
     Settings,
 )
 from linkdesk.ui import shortcuts
-from linkdesk.ui.about import HelpActions
 from linkdesk.ui.banner import Banner
 from linkdesk.ui.confirm_amount import AmountGuard
 from linkdesk.ui.creating import LinkCreator
@@ -60,6 +59,7 @@ from linkdesk.ui.worker import (
 )
 
 if TYPE_CHECKING:
+    from linkdesk.ui.about import HelpActions
     from linkdesk.ui.history_controller import HistoryController
     from linkdesk.ui.key_dialog import KeyDialog
     from linkdesk.ui.settings_dialog import SettingsDialog
@@ -252,12 +252,8 @@ class MainWindow(QMainWindow):
         )
         # Others add to the same Help menu (About, the log folder): find it, never add two.
         shortcuts.find_or_add_menu(self, "&Help").addAction(self.shortcuts_action)
-        history = self.services.history
-        self.help_actions = HelpActions(
-            self, data_folder=history.path.parent if history and history.path else None
-        )
-        self.help_actions.add_to(shortcuts.find_or_add_menu(self, "&Help"))
-        self.help_actions.notice.connect(self.show_message)
+        # About and the log folder join the Help menu once the window is ready.
+        self.help_actions: HelpActions | None = None
 
     def _connect(self) -> None:
         self.form.submitted.connect(self.amount_guard.submit)
@@ -391,7 +387,20 @@ class MainWindow(QMainWindow):
             self._is_ready = True
             log.info("ready for input")
             self.ready.emit()
+            self._add_help()
             self._add_history()
+
+    def _add_help(self) -> None:
+        """Help › Open log folder and About: some milliseconds of Qt classes and dialog
+        code that the first keystroke need not wait for."""
+        from linkdesk.ui.about import HelpActions
+
+        history = self.services.history
+        self.help_actions = HelpActions(
+            self, data_folder=history.path.parent if history and history.path else None
+        )
+        self.help_actions.add_to(shortcuts.find_or_add_menu(self, "&Help"))
+        self.help_actions.notice.connect(self.show_message)
 
     def _add_history(self) -> None:
         """Recent links come right after ready: their table, workers and SQLite cost some

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from linkdesk.ui import about
+import linkdesk
 from tests.packaging.conftest import ROOT, build, make_icons, require
 
 LINUX = ROOT / "packaging" / "linux"
@@ -39,7 +39,7 @@ def project() -> dict:
 
 
 def test_one_app_id_everywhere():
-    assert APP_ID == make_icons.APP_ID == about.APP_ID
+    assert APP_ID == make_icons.APP_ID == linkdesk.APP_ID
     assert re.fullmatch(r"[a-z0-9]+(\.[a-z0-9]+){2,}", APP_ID)
     desktop = DESKTOP.read_text()
     assert f"Icon={APP_ID}\n" in desktop

@@ -14,6 +14,7 @@ import pytest
 # it is ready for input (they load on the worker threads afterwards).
 HEAVY = ("httpx", "httpcore", "linkdesk.core.billing", "linkdesk.emulator", "linkdesk.demo")
 HEAVY += ("keyring", "linkdesk.core.secrets", "qrcode", "PIL", "linkdesk.core.qr")
+HEAVY += ("linkdesk.ui.about", "linkdesk.ui.history_controller", "linkdesk.core.history")
 IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|( *)(\S+)$")
 READY = "linkdesk: ready"
 
