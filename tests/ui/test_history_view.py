@@ -109,10 +109,12 @@ def test_search_finds_description_id_and_amount(qtbot, hwindow):
 
 
 def test_ctrl_f_puts_the_cursor_in_the_search_box(qtbot, hwindow):
-    assert hwindow.focusWidget() is hwindow.form.amount
+    # Focus changes arrive through the event loop: waited for, not assumed (a loaded
+    # machine delivers them late).
+    qtbot.waitUntil(lambda: hwindow.focusWidget() is hwindow.form.amount)
     assert hwindow.history.find_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
     hwindow.history.find_action.trigger()
-    assert hwindow.focusWidget() is hwindow.history.view.search
+    qtbot.waitUntil(lambda: hwindow.focusWidget() is hwindow.history.view.search)
 
 
 def test_filters_by_state_and_environment(qtbot, hwindow):
