@@ -4,10 +4,13 @@
 `QUIET_ZONE` modules is added by each rendering, so the widget, the PNG and the SVG all
 draw the same modules black on white with the same margin, whatever the theme.
 
-qrcode's own choice of mask pattern (drawing the code eight times and scoring each with
-the ISO/IEC 18004 penalty rules, module by module) is most of the time a code takes, and
-a code is built while the cashier waits. `best_mask` makes the same choice, by the same
-rules, on whole rows and columns at once; a test holds it to qrcode's own answer.
+A link's code is built while the customer waits for it, and two of qrcode's steps take
+most of that time in pure Python: choosing the mask (drawing the code eight times and
+scoring each with the ISO/IEC 18004 penalty rules, module by module) and writing the
+codewords (a bit at a time, with error correction by polynomial objects). `best_mask`
+makes the same choice by the same rules on whole rows and columns at once, and
+`codewords` writes the same bytes into one int; tests hold both to qrcode's answers.
+The rest (segments, version, drawing the final matrix) is qrcode's.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
+from typing import Any
 
 import qrcode
+import qrcode.base
 import qrcode.constants
 import qrcode.exceptions
 import qrcode.util
@@ -59,8 +64,8 @@ class QrMatrix:
 def qr_matrix(text: str) -> QrMatrix:
     """The QR code of `text` at error correction M, in the smallest version that fits.
 
-    Building a code takes milliseconds of pure Python, so the API worker builds it as soon
-    as a link arrives and the widget on the GUI thread finds it here, ready (a `QrMatrix`
+    Building a code takes about a millisecond of pure Python, so the API worker builds it
+    as soon as a link arrives and the widget on the GUI thread finds it here, ready (a `QrMatrix`
     is immutable, so sharing it between threads is safe).
 
     Raises ValueError when `text` is empty or too long for any QR code (about 2,300
@@ -68,16 +73,18 @@ def qr_matrix(text: str) -> QrMatrix:
     """
     if not text:
         raise ValueError("There is nothing to put in the QR code.")
-    code = _QuickMaskCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code = _QuickCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     code.add_data(text)
     try:
-        code.make(fit=True)
+        # make(fit=True) would fit the version a second time; once is enough.
+        code.best_fit()
+        code.make(fit=False)
     except (ValueError, qrcode.exceptions.DataOverflowError):
         # qrcode says "Invalid version (was 41 ...)", which means nothing to a person.
         raise ValueError(
             f"This text is too long to fit in a QR code ({len(text):,} characters); shorten it."
         ) from None
-    rows = tuple(tuple(bool(module) for module in row) for row in code.get_matrix())
+    rows = tuple(tuple(map(bool, row)) for row in code.get_matrix())
     return QrMatrix(len(rows), rows)
 
 
@@ -247,16 +254,16 @@ def mask_penalty(modules: int, size: int) -> int:
     return penalty
 
 
-class _QuickMaskCode(qrcode.QRCode):  # type: ignore[misc]  # qrcode has no type hints
-    """qrcode's QR code, choosing the same mask with `best_mask`; the rest is qrcode's."""
+class _QuickCode(qrcode.QRCode):  # type: ignore[misc]  # qrcode has no type hints
+    """qrcode's QR code, with its codewords and mask found the quicker way."""
 
     data_cache: list[int] | None
 
     def best_mask_pattern(self) -> int:
+        # qrcode's make() asks for the mask before it writes the codewords (if they are
+        # there already it uses them as they are).
         if self.data_cache is None:
-            self.data_cache = qrcode.util.create_data(
-                self.version, self.error_correction, self.data_list
-            )
+            self.data_cache = codewords(self.version, self.error_correction, self.data_list)
         return best_mask(self.version, self.data_cache)
 
 
@@ -340,3 +347,101 @@ def _bits(size: int, chosen: Callable[[int, int], bool]) -> int:
     """An int with bit row * size + col set where `chosen(row, col)`."""
     last_first = range(size * size - 1, -1, -1)
     return int("".join("1" if chosen(k // size, k % size) else "0" for k in last_first), 2)
+
+
+# Writing the codewords -----------------------------------------------------------------
+
+
+class _Bits:
+    """Bits appended most significant first to one int: what `QRData.write` writes to."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.length = 0
+
+    def put(self, number: int, length: int) -> None:
+        # The low `length` bits only, as qrcode's own BitBuffer takes them.
+        self.value = (self.value << length) | (number & ((1 << length) - 1))
+        self.length += length
+
+
+def codewords(version: int, error_correction: int, segments: Sequence[Any]) -> list[int]:
+    """The final codewords, data and error correction interleaved, of qrcode's `segments`
+    (its `QRData` chunks) in a code of this version: the bytes `qrcode.util.create_data`
+    gives.
+
+    Raises `qrcode.exceptions.DataOverflowError` when the segments do not fit.
+    """
+    bits = _Bits()
+    for segment in segments:
+        bits.put(segment.mode, 4)
+        bits.put(len(segment), qrcode.util.length_in_bits(segment.mode, version))
+        segment.write(bits)
+    blocks = qrcode.base.rs_blocks(version, error_correction)
+    capacity = sum(block.data_count for block in blocks)
+    if bits.length > capacity * 8:
+        raise qrcode.exceptions.DataOverflowError(
+            f"{bits.length} bits do not fit the {capacity * 8} of a version {version} code"
+        )
+    # Up to four zero bits end the data, more fill the last byte, then the two pad
+    # codewords take turns.
+    bits.put(0, min(capacity * 8 - bits.length, 4))
+    bits.put(0, -bits.length % 8)
+    used = bits.length // 8
+    data = bits.value.to_bytes(used, "big") + (b"\xec\x11" * capacity)[: capacity - used]
+
+    data_blocks: list[bytes] = []
+    ec_blocks: list[bytes] = []
+    start = 0
+    for block in blocks:
+        part = data[start : start + block.data_count]
+        start += block.data_count
+        data_blocks.append(part)
+        ec_blocks.append(_error_correction(part, block.total_count - block.data_count))
+    # The first codeword of every block, then the second of every block, and so on: data
+    # codewords first, then error correction.
+    interleaved: list[int] = []
+    for group in (data_blocks, ec_blocks):
+        for i in range(max(map(len, group))):
+            interleaved.extend(block[i] for block in group if i < len(block))
+    return interleaved
+
+
+def _error_correction(data: bytes, count: int) -> bytes:
+    """Reed-Solomon: the remainder of data · x^count divided by the code's generator."""
+    products = _generator_products(count)
+    top = 8 * (count - 1)
+    keep = (1 << 8 * count) - 1
+    remainder = 0
+    for byte in data:
+        # Long division one codeword at a time: the remainder's top codeword plus the
+        # next data codeword says which multiple of the generator to subtract (XOR).
+        remainder = ((remainder << 8) & keep) ^ products[(remainder >> top) ^ byte]
+    return remainder.to_bytes(count, "big")
+
+
+@lru_cache(maxsize=8)
+def _generator_products(count: int) -> tuple[int, ...]:
+    """For each byte f, f times the generator of `count` error correction codewords, its
+    leading term dropped, as an int of `count` bytes (highest power first)."""
+    generator = [1]  # (x - a^0)(x - a^1)...(x - a^(count-1)) in GF(256), highest first
+    for i in range(count):
+        root = qrcode.base.gexp(i)
+        generator = [
+            high ^ _times(root, low)
+            for high, low in zip([*generator, 0], [0, *generator], strict=True)
+        ]
+    products = []
+    for factor in range(256):
+        value = 0
+        for coefficient in generator[1:]:
+            value = (value << 8) | _times(factor, coefficient)
+        products.append(value)
+    return tuple(products)
+
+
+def _times(a: int, b: int) -> int:
+    """Multiplication in GF(256), by qrcode's own log and antilog tables."""
+    if a == 0 or b == 0:
+        return 0
+    return int(qrcode.base.gexp(qrcode.base.glog(a) + qrcode.base.glog(b)))

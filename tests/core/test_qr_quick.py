@@ -1,4 +1,4 @@
-"""linkdesk's quick mask choice: the very mask, and the very code, qrcode itself would make."""
+"""linkdesk's quicker codewords and mask choice: the very bytes, mask and code qrcode makes."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import pytest
 import qrcode
 import qrcode.base
 import qrcode.constants
+import qrcode.exceptions
 import qrcode.util
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linkdesk.core.qr import best_mask, candidates, mask_penalty, qr_matrix
+from linkdesk.core.qr import best_mask, candidates, codewords, mask_penalty, qr_matrix
 
 LEVEL_M = qrcode.constants.ERROR_CORRECT_M
 URL_CHARACTERS = string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%"
@@ -111,6 +112,65 @@ def test_candidates_are_drawn_as_qrcode_draws_them_for_scoring(version: int) -> 
 def test_too_many_codewords_are_refused() -> None:
     with pytest.raises(ValueError, match="do not fit"):
         candidates(1, [0] * 27)
+
+
+# The codewords ------------------------------------------------------------------------
+
+
+def segments_and_version(text: str) -> tuple[list, int]:
+    code = qrcode.QRCode(error_correction=LEVEL_M, border=0)
+    code.add_data(text)
+    return code.data_list, code.best_fit()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *link_urls(20, seed=2),
+        "https://pay.billing.io/pl_" + "1234567890" * 3,  # a numeric segment inside
+        "HTTPS://PAY.BILLING.IO/PL_" + "ABCDEF" * 5 + "/x",  # an alphanumeric one
+        "7",
+        "12",
+        "AB",
+        "Café ☕ — 東京 — 🧾",
+        "x" * 200,  # version 10: blocks of two sizes
+        "q" * 1200,  # version 30: many blocks
+        "a" * 2331,  # version 40, full
+    ],
+)
+def test_codewords_are_the_bytes_qrcode_writes(text: str) -> None:
+    segments, version = segments_and_version(text)
+    expected = qrcode.util.create_data(version, LEVEL_M, segments)
+    assert codewords(version, LEVEL_M, segments) == expected
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(min_size=1, max_size=300),
+    st.sampled_from(
+        [
+            qrcode.constants.ERROR_CORRECT_L,
+            qrcode.constants.ERROR_CORRECT_M,
+            qrcode.constants.ERROR_CORRECT_Q,
+            qrcode.constants.ERROR_CORRECT_H,
+        ]
+    ),
+    st.integers(min_value=0, max_value=3),
+)
+def test_codewords_match_qrcode_at_every_level_and_in_larger_versions(
+    text: str, level: int, larger: int
+) -> None:
+    code = qrcode.QRCode(error_correction=level, border=0)
+    code.add_data(text)
+    version = min(code.best_fit() + larger, 40)
+    expected = qrcode.util.create_data(version, level, code.data_list)
+    assert codewords(version, level, code.data_list) == expected
+
+
+def test_codewords_that_do_not_fit_are_refused() -> None:
+    segments, _ = segments_and_version("https://pay.billing.io/pl_" + "ab" * 12)
+    with pytest.raises(qrcode.exceptions.DataOverflowError):
+        codewords(1, LEVEL_M, segments)
 
 
 # The penalty ---------------------------------------------------------------------------
