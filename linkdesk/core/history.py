@@ -42,7 +42,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import product
+from itertools import chain, product
 from pathlib import Path
 from typing import Any, Final
 
@@ -242,6 +242,19 @@ _STORED_COLUMNS: Final = (
     "sort_key, id, org_id, amount_usd, amount_cents, payment_method_id, payment_method_name, "
     "description, url, expires_at, created_at, environment, source, recorded_at"
 )
+_WIDTH: Final = len(_STORED_COLUMNS.split(","))
+_STAGED_PER_STATEMENT: Final = 256
+
+
+@functools.lru_cache(maxsize=8)
+def _staging_sql(rows: int) -> str:
+    """An INSERT of `rows` rows into the staging table."""
+    one = "(" + ", ".join(["?"] * _WIDTH) + ")"
+    return f"INSERT INTO temp.link_staging ({_STORED_COLUMNS}) VALUES " + ", ".join(  # noqa: S608
+        [one] * rows
+    )
+
+
 _LINK_COLUMNS: Final = ", ".join("links." + c.strip() for c in _COLUMNS.split(","))
 _ENVIRONMENTS: Final = {e.value: e for e in Environment}
 _SOURCES: Final = {s.value: s for s in Source}
@@ -355,6 +368,8 @@ class LinkHistory:
             self._db.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS link_staging AS SELECT * FROM links WHERE 0"
             )
+            variables = self._db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            self._rows_per_statement = max(1, min(_STAGED_PER_STATEMENT, variables // _WIDTH))
         except sqlite3.DatabaseError as exc:
             raise HistoryError(
                 f"The file {self.path} is not a linkdesk history or is damaged ({_reason(exc)})."
@@ -497,14 +512,7 @@ class LinkHistory:
         source: Source,
         method_names: Mapping[str, str],
     ) -> int:
-        now = _unix(_now())
-        rows = {
-            link.id: _link_row(
-                link, environment, method_names.get(link.payment_method_id or ""), source, now
-            )
-            for link in links
-        }
-        self._stage(rows.values())
+        self._stage(_link_rows(links, environment, method_names, source, _unix(_now())))
         self._db.execute(
             "DELETE FROM temp.link_staging WHERE "
             "EXISTS (SELECT 1 FROM links WHERE links.id = link_staging.id) "
@@ -517,27 +525,21 @@ class LinkHistory:
         self._insert_staged()
 
     def _stage(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        """Put rows (in `_STORED_COLUMNS` order) in the staging table.
+        """Put rows (in `_STORED_COLUMNS` order) in the staging table, one per id, with
+        distinct keys.
 
         Rows reach `links` from there in one INSERT … SELECT: FTS5 flushes what it has
         buffered at every statement's savepoint, so a row-by-row executemany would write
-        one index segment per link (four times slower, and a fragmented index).
+        one index segment per link (four times slower, and a fragmented index). They
+        reach the staging table a few hundred to a statement rather than through
+        executemany, which is a quarter slower and gives up and takes back the GIL
+        around every row (a sync stores on a thread of its own while another fetches).
         """
-        keys: set[int] = set()
-        staged = []
-        for row in rows:
-            key = row[0]
-            if key in keys:  # two links of one batch with the same key
-                while key in keys:
-                    key += 1
-                row = (key, *row[1:])
-            keys.add(key)
-            staged.append(row)
-        self._db.executemany(
-            f"INSERT INTO temp.link_staging ({_STORED_COLUMNS}) "  # noqa: S608
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            staged,
-        )
+        staged = _distinct_rows(rows)
+        per_statement = self._rows_per_statement
+        for start in range(0, len(staged), per_statement):
+            chunk = staged[start : start + per_statement]
+            self._db.execute(_staging_sql(len(chunk)), list(chain.from_iterable(chunk)))
 
     def _insert_staged(self) -> int:
         """Move the staged rows into `links`; returns how many."""
@@ -1017,34 +1019,87 @@ def _cents(amount: Decimal) -> int:
     return int(amount.quantize(CENT, rounding=ROUND_HALF_UP) * 100)
 
 
-def _link_row(
-    link: PaymentLink,
+def _distinct_rows(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """One row per id (of a link listed twice, the later copy), with distinct keys."""
+    kept: dict[str, tuple[Any, ...]] = {}
+    keys: set[int] = set()
+    for row in rows:
+        key, link_id = row[0], row[1]
+        if link_id in kept:
+            keys.discard(kept[link_id][0])
+        if key in keys:  # two links of one batch with the same key
+            while key in keys:
+                key += 1
+            row = (key, *row[1:])
+        keys.add(key)
+        kept[link_id] = row
+    return list(kept.values())
+
+
+def _link_rows(
+    links: Iterable[PaymentLink],
     environment: Environment,
-    method_name: str | None,
+    method_names: Mapping[str, str],
     source: Source,
     now: int,
-) -> tuple[Any, ...]:
-    """A new link's row in `_STORED_COLUMNS` order, straight from what billing.io sent
-    (a sync writes thousands of these; no StoredLink is made on the way)."""
-    created = now if link.created_at is None else int(link.created_at.timestamp())
-    expires = link.expires_at
-    amount = link.amount_usd
-    return (
-        _sort_key(created, link.id),
-        link.id,
-        link.org_id,
-        f"{amount:f}",
-        _cents(amount),
-        link.payment_method_id,
-        method_name,
-        link.description,
-        link.url,
-        None if expires is None else int(expires.timestamp()),
-        created,
-        (link.environment or environment).value,
-        source.value,
-        now,
-    )
+) -> list[tuple[Any, ...]]:
+    """New links' rows in `_STORED_COLUMNS` order, straight from what billing.io sent: the
+    rows `_stored_row` makes of what `record` keeps.
+
+    A sync makes thousands of these on a thread that shares the GIL with the one
+    fetching the next page, so the usual link (a standard id, an amount of at most two
+    decimals) is done inline, without a StoredLink or a helper call; anything else goes
+    through `_sort_key` and `_cents`.
+    """
+    rows = []
+    standard = _STANDARD_ID.match
+    name_of = method_names.get
+    source_value = source.value
+    fallback = environment.value
+    for link in links:
+        link_id = link.id
+        created_at = link.created_at
+        created = now if created_at is None else int(created_at.timestamp())
+        found = standard(link_id)
+        if found is not None and 0 <= created <= _MAX_CREATED:
+            key = (created << _KEY_BITS) | (int(found.group(1), 16) >> 3)
+        else:
+            key = _sort_key(created, link_id)
+        amount = link.amount_usd
+        text = str(amount)
+        dot = text.find(".")
+        if (
+            amount.is_finite()
+            and "E" not in text
+            and (dot < 0 or len(text) - dot <= 3)
+            and len(text) <= 20
+        ):
+            cents = int(amount * 100)  # exact: at most two decimals, well within precision
+        else:
+            text = f"{amount:f}"
+            cents = _cents(amount)
+        expires_at = link.expires_at
+        method_id = link.payment_method_id
+        link_environment = link.environment
+        rows.append(
+            (
+                key,
+                link_id,
+                link.org_id,
+                text,
+                cents,
+                method_id,
+                name_of(method_id or ""),
+                link.description,
+                link.url,
+                None if expires_at is None else int(expires_at.timestamp()),
+                created,
+                fallback if link_environment is None else link_environment.value,
+                source_value,
+                now,
+            )
+        )
+    return rows
 
 
 def _stored_row(s: StoredLink) -> tuple[Any, ...]:

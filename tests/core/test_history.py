@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from linkdesk.core import history as history_module
 from linkdesk.core.errors import Cancelled
@@ -223,6 +225,72 @@ def test_record_many_counts_only_new_links_and_skips_duplicates(history: LinkHis
     assert history.known([link.id for link in links] + ["pl_unknown"]) == {
         link.id for link in links
     }
+
+
+link_ids = st.sampled_from(["pl_0123456789abcdef01234567", "pl_ABCDEF0", "pl_12", "x", ""]) | (
+    st.text(alphabet="pl_0123456789abcdefABCDEF ", max_size=12)
+)
+_ODD_AMOUNTS = "29.99 29.9 30 1E+2 0.005 -0 0.125 1E-7 12345678901234567.89"
+amounts = st.decimals(allow_nan=False, allow_infinity=False, places=None) | st.sampled_from(
+    [Decimal(text) for text in _ODD_AMOUNTS.split()]
+)
+moments = st.none() | st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+)
+
+
+@given(
+    link_id=link_ids,
+    amount=amounts,
+    created=moments,
+    expires=moments,
+    environment=st.sampled_from([None, *Environment]),
+    method=st.sampled_from([None, "", "pm_default", "pm_other"]),
+)
+def test_rows_of_a_sync_are_the_rows_record_keeps(
+    link_id, amount, created, expires, environment, method
+):
+    """A sync builds its rows inline; they must be what `record` would store."""
+    try:
+        expected_cents = history_module._cents(amount)
+    except ArithmeticError:
+        return  # amounts past Decimal's precision are refused on both ways
+    link = PaymentLink(
+        id=link_id,
+        url="https://pay.billing.io/x",
+        amount_usd=amount,
+        payment_method_id=method,
+        description="Tea",
+        expires_at=expires,
+        environment=environment,
+        created_at=created,
+        org_id="org_test",
+    )
+    names = {"pm_default": "USDT on Tron"}
+    now = datetime(2026, 11, 24, 10, 0, 5, tzinfo=UTC)
+    (row,) = history_module._link_rows(
+        [link], Environment.LIVE, names, Source.BILLING_IO, int(now.timestamp())
+    )
+    stored = history_module._stored_from(
+        link, Environment.LIVE, names.get(method or ""), Source.BILLING_IO, now
+    )
+    assert row == history_module._stored_row(stored)
+    assert row[4] == expected_cents
+
+
+def test_many_links_are_staged_in_several_statements(history: LinkHistory):
+    # More rows than one staging statement holds, a link listed twice and two links
+    # whose keys clash within the batch.
+    history._rows_per_statement = 7
+    twins = [make_link(1, link_id=f"pl_abcdef{n}" + "0" * 17) for n in (0, 1)]
+    links = [make_link(i, link_id=f"pl_{i:07x}" + "e" * 17) for i in range(40)] + twins
+    new = history.record_many(
+        [*links, links[3]], environment=Environment.SANDBOX, source=Source.BILLING_IO
+    )
+    assert new == 42
+    assert history.count(HistoryFilter(), NOW) == 42
+    assert sorted(everything(history, HistoryFilter())) == sorted(link.id for link in links)
+    assert {history.get(twin.id).created_at for twin in twins} == {twins[0].created_at}
 
 
 def test_remove_and_restore(history: LinkHistory):

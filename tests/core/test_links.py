@@ -1,5 +1,6 @@
 """LinkRequest validation and tolerant-but-strict reading of billing.io's answers."""
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -225,6 +226,18 @@ def test_payment_link_rejects_bad_values_as_sent_in_a_page(bad):
     # Pages are decoded with Decimal amounts, the shape the quick reading takes.
     with pytest.raises(MalformedResponse):
         PaymentLink.from_api({**LINK, "amount_usd": Decimal("29.99"), **bad})
+
+
+def test_a_link_read_quickly_is_a_whole_frozen_link():
+    quick = PaymentLink.from_api(dict(LINK))
+    careful = PaymentLink._from_api_carefully(dict(LINK))
+    assert quick == careful
+    assert hash(quick) == hash(careful)
+    assert repr(quick) == repr(careful)
+    assert dataclasses.asdict(quick) == dataclasses.asdict(careful)
+    assert dataclasses.replace(quick, description="Tea").description == "Tea"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        quick.description = "Tea"  # type: ignore[misc]
 
 
 timestamps = st.sampled_from(
