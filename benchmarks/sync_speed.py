@@ -9,12 +9,20 @@ commits each page with its checkpoint to a fresh history file (synchronous=FULL)
 Rounds alternate; the ratio is of the medians (baseline time / sync time). Target: at
 least 0.8.
 
+For information only, after the rounds: the CPU time this process used (every thread)
+for the raw paging and for a sync, the load average, and what storing the same links
+costs with no network at all (the pages fetched once, then written as the sync's writer
+thread writes them, a page to a transaction and twenty to a transaction). The sync
+stores on a thread of its own while the next page is fetched, so on an idle two-core
+machine that storing overlaps the paging; when other work holds a core it adds to it.
+
     python benchmarks/sync_speed.py [--links 10000] [--rounds 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -27,8 +35,8 @@ from pathlib import Path
 import httpx
 
 from linkdesk.core.billing import BillingClient
-from linkdesk.core.history import HistoryFilter, LinkHistory
-from linkdesk.core.links import Environment
+from linkdesk.core.history import HistoryFilter, LinkHistory, SyncGap
+from linkdesk.core.links import Environment, PaymentLink
 from linkdesk.core.sync import sync_links
 
 KEY = "sk_test_SyncSpeedBenchFAKE0000"
@@ -70,6 +78,34 @@ def client_only(base_url: str) -> int:
             cursor = page.next_cursor
 
 
+def pages_of(base_url: str) -> list[list[PaymentLink]]:
+    pages = []
+    cursor = None
+    with BillingClient(KEY, base_url) as client:
+        while True:
+            page = client.list_payment_links(cursor, 100)
+            pages.append(list(page.links))
+            if not page.has_more:
+                return pages
+            cursor = page.next_cursor
+
+
+def stored_alone(path: Path, pages: list[list[PaymentLink]], per_transaction: int) -> float:
+    """Seconds to store `pages` as the sync's writer does, with no network."""
+    gap = SyncGap(1, Environment.SANDBOX, "cursor", None)
+    with LinkHistory(path) as history:
+        started = time.perf_counter()
+        for start in range(0, len(pages), per_transaction):
+            run = pages[start : start + per_transaction]
+            history.record_sync_page(
+                [link for page in run for link in page],
+                environment=Environment.SANDBOX,
+                gap=gap,
+                next_gap=gap,
+            )
+        return time.perf_counter() - started
+
+
 def synced(history: LinkHistory, base_url: str) -> int:
     with BillingClient(KEY, base_url) as client:
         result = sync_links(client, history, Environment.SANDBOX)
@@ -92,28 +128,41 @@ def main() -> int:
     raw_times: list[float] = []
     client_times: list[float] = []
     sync_times: list[float] = []
+    raw_cpu: list[float] = []
+    sync_cpu: list[float] = []
+    load_before = os.getloadavg()[0]
     try:
         assert server.stdout is not None
         base_url = server.stdout.readline().strip()
         raw(base_url)  # warm the emulator's and the client's first-use costs alike
         for round_number in range(1, args.rounds + 1):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             assert raw(base_url) == args.links
             raw_times.append(time.perf_counter() - started)
+            raw_cpu.append(time.process_time() - cpu)
             started = time.perf_counter()
             assert client_only(base_url) == args.links
             client_times.append(time.perf_counter() - started)
             # The history file exists before a sync starts, as it does in linkdesk.
             with LinkHistory(folder / f"history-{round_number}.sqlite3") as history:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 assert synced(history, base_url) == args.links
                 sync_times.append(time.perf_counter() - started)
+                sync_cpu.append(time.process_time() - cpu)
                 assert history.count(HistoryFilter(), datetime.now(UTC)) == args.links
             print(
                 f"round {round_number}: raw httpx {raw_times[-1]:.2f} s, "
                 f"BillingClient alone {client_times[-1]:.2f} s, "
                 f"sync_links {sync_times[-1]:.2f} s ({raw_times[-1] / sync_times[-1]:.2f})"
             )
+        pages = pages_of(base_url)
+        alone = {
+            size: statistics.median(
+                stored_alone(folder / f"alone-{size}-{n}.sqlite3", pages, size) for n in range(3)
+            )
+            for size in (1, 20)
+        }
+        load_after = os.getloadavg()[0]
     finally:
         if server.stdin:
             server.stdin.close()
@@ -131,6 +180,15 @@ def main() -> int:
     print(
         f"BillingClient alone, storing nothing: {client_median:.2f} s, "
         f"{raw_median / client_median:.2f}× the raw speed"
+    )
+    print(
+        f"CPU time of this process (all threads), medians: raw httpx "
+        f"{statistics.median(raw_cpu):.2f} s, sync {statistics.median(sync_cpu):.2f} s; "
+        f"load average {load_before:.2f} before, {load_after:.2f} after"
+    )
+    print(
+        f"storing the {args.links:,} links alone, no network (median of 3): "
+        f"{alone[1]:.2f} s a page to a transaction, {alone[20]:.2f} s twenty to a transaction"
     )
     return 0
 
