@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
-from linkdesk.ui.style import at_top, set_enum_property
+from linkdesk.ui.style import at_top, set_enum_property, styled
 
 
 class Banner(QFrame):
@@ -14,6 +14,7 @@ class Banner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("banner")
+        styled(self)  # and its message
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.message = QLabel()
         self.message.setObjectName("bannerMessage")

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from linkdesk.core.errors import InvalidKey, LinkdeskError
 from linkdesk.core.links import Environment
-from linkdesk.ui.style import repolish
+from linkdesk.ui.style import repolish, styled
 from linkdesk.ui.worker import (
     ActiveKey,
     ApiService,
@@ -99,6 +99,7 @@ class KeyDialog(QDialog):
 
         self.result = QLabel()
         self.result.setObjectName("keyResult")
+        styled(self.result)
         self.result.setWordWrap(True)
         self.result.setTextFormat(Qt.TextFormat.PlainText)
 
@@ -123,6 +124,7 @@ class KeyDialog(QDialog):
         grid.setColumnStretch(1, 1)
         self.problem = QLabel()
         self.problem.setObjectName("keyProblem")
+        styled(self.problem)
         self.problem.setWordWrap(True)
         self.problem.hide()
 

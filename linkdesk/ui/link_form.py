@@ -37,7 +37,7 @@ from linkdesk.core.links import (
 )
 from linkdesk.core.money import AmountError, parse_amount
 from linkdesk.ui.lifetimes import CUSTOM_LABEL, Clock, local_now, minutes_text, stops_working
-from linkdesk.ui.style import repolish, set_enum_property
+from linkdesk.ui.style import repolish, set_enum_property, styled
 
 AMOUNT = "amount_usd"
 METHOD = "payment_method_id"
@@ -69,6 +69,7 @@ class Note(QLabel):
         self.setWordWrap(True)
         set_enum_property(self, "textFormat", "PlainText")
         self.setObjectName("note")
+        styled(self)
         self.setProperty("error", False)
         self._hint = ""
         self._error = ""

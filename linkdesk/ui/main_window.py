@@ -47,7 +47,7 @@ from linkdesk.ui.history_options import HistoryOptions
 from linkdesk.ui.link_form import LinkForm
 from linkdesk.ui.result_actions import ActionBar, ResultActions
 from linkdesk.ui.result_pane import Badge, ResultPane
-from linkdesk.ui.style import at_top
+from linkdesk.ui.style import at_top, styled
 from linkdesk.ui.worker import (
     NO_KEY_MESSAGE,
     ActiveKey,
@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
 
         heading = QLabel("New payment link")
         heading.setObjectName("heading")
+        styled(heading)
 
         left = QVBoxLayout()
         left.addWidget(self.demo_row)
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         left.addStretch(1)
         keys_hint = QLabel(KEYS_HINT)
         keys_hint.setObjectName("keysHint")
+        styled(keys_hint)
         keys_hint.setWordWrap(True)
         keys_hint.setAccessibleName("Keyboard hint")
         keys_hint.setAccessibleDescription(KEYS_HINT)

@@ -25,7 +25,7 @@ from linkdesk.core.links import Environment, PaymentLink
 from linkdesk.core.money import format_usd
 from linkdesk.ui.lifetimes import NEAR_DAYS, local_day
 from linkdesk.ui.qr_widget import QrWidget
-from linkdesk.ui.style import repolish, set_enum_property
+from linkdesk.ui.style import repolish, set_enum_property, styled
 
 PLACEHOLDER = "The payment link and its QR code appear here."
 
@@ -44,6 +44,7 @@ class Badge(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("badge")
+        styled(self)
         set_enum_property(self, "alignment", "AlignCenter")
         # Fixed: in a row of taller widgets the badge keeps its size, centred.
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
@@ -96,6 +97,7 @@ class ResultPane(QWidget):
         self.qr = QrWidget()
         self.placeholder = QLabel(PLACEHOLDER)
         self.placeholder.setObjectName("resultPlaceholder")
+        styled(self.placeholder)
         set_enum_property(self.placeholder, "alignment", "AlignCenter")
         self.placeholder.setWordWrap(True)
 
