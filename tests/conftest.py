@@ -11,6 +11,12 @@ import tempfile
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+from hypothesis import settings
+
+# Property tests check what is true, not how fast: a per-example deadline would fail them
+# on a machine busy with other work. Speed belongs in benchmarks/.
+settings.register_profile("linkdesk", deadline=None)
+settings.load_profile("linkdesk")
 
 # No test, nor any process a test starts, may touch the developer's own history, log
 # folder or settings: they all default to one throw-away folder for the run.
