@@ -5,9 +5,10 @@ The target figure is the time from spawn to "ready": for linkdesk the line
 the amount field; for the bare script a line printed after `show()` and one turn of the
 event loop. Target: linkdesk's median at most 1.2 times the bare script's.
 
-For information it also prints the whole process time (spawn to exit) of both, and, from
-a third series (`LINKDESK_SMOKE_UNTIL=methods`, so `--smoke` waits for the payment
-methods), when the payment methods were loaded.
+For information it also prints the whole process time (spawn to exit) of both; from a
+third series (`LINKDESK_SMOKE_UNTIL=methods`, so `--smoke` waits for the payment
+methods), when the payment methods were loaded; and from a fourth, the bare window with a
+plain form in it and no linkdesk code, what a form costs by itself.
 
     python benchmarks/startup.py [--runs 10] [--platform offscreen|xcb] [--xvfb]
 
@@ -47,6 +48,46 @@ window.show()
 
 def ready():
     print("bare: ready", flush=True)
+    app.quit()
+
+QTimer.singleShot(0, ready)
+sys.exit(app.exec())
+"""
+
+# For information: the same bare window with a plain form in it (four fields, a button,
+# a label, five menus), no linkdesk code. What any window with text fields costs over
+# an empty one: the font database, the widgets, the first paint of text.
+PLAIN_FORM = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QApplication, QComboBox, QFormLayout, QLabel, QLineEdit, QMainWindow, QPushButton, QWidget
+)
+app = QApplication(sys.argv)
+window = QMainWindow()
+window.resize(900, 620)
+form = QWidget()
+rows = QFormLayout(form)
+amount = QLineEdit()
+rows.addRow("Amount (USD)", amount)
+method = QComboBox()
+method.addItem("USDT on Tron")
+rows.addRow("Payment method", method)
+rows.addRow("Description", QLineEdit())
+lifetime = QComboBox()
+lifetime.addItems(["5 minutes", "15 minutes", "1 hour"])
+rows.addRow("Lifetime", lifetime)
+rows.addRow(QPushButton("Create link"))
+rows.addRow(QLabel("The payment link and its QR code appear here."))
+window.setCentralWidget(form)
+for title in ("File", "Edit", "Link", "View", "Help"):
+    window.menuBar().addMenu(title)
+window.statusBar()
+window.show()
+amount.setFocus()
+
+def ready():
+    print("form: ready", flush=True)
     app.quit()
 
 QTimer.singleShot(0, ready)
@@ -115,19 +156,21 @@ def main() -> None:
         bare = [sys.executable, "-c", BARE]
         methods = [*ours, "--verbose"]
         methods_env = {**env, "LINKDESK_SMOKE_UNTIL": "methods"}
+        plain_form = [sys.executable, "-c", PLAIN_FORM]
         series = [
             (ours, env, {"ready": READY}),
             (bare, env, {"ready": READY}),
             (methods, methods_env, {"ready": READY, "methods": METHODS}),
+            (plain_form, env, {"ready": READY}),
         ]
         for command, environment, marks in series:  # one warm-up each: the file cache
             timed(command, environment, marks)
-        results: list[list[dict[str, float]]] = [[], [], []]
+        results: list[list[dict[str, float]]] = [[] for _ in series]
         for _ in range(args.runs):
             for runs, (command, environment, marks) in zip(results, series, strict=True):
                 runs.append(timed(command, environment, marks))
 
-    linkdesk_runs, bare_runs, methods_runs = results
+    linkdesk_runs, bare_runs, methods_runs, form_runs = results
     ours_ready, bare_ready = median_ms(linkdesk_runs, "ready"), median_ms(bare_runs, "ready")
     ours_exit, bare_exit = median_ms(linkdesk_runs, "exit"), median_ms(bare_runs, "exit")
     ratio = ours_ready / bare_ready
@@ -150,6 +193,11 @@ def main() -> None:
         )
     else:
         print("  payment methods loaded: no 'payment methods loaded' line in some runs")
+    form_ready = median_ms(form_runs, "ready")
+    print(
+        f"  spawn to ready:  a plain PySide6 form, no linkdesk code {form_ready:.0f} ms, "
+        f"ratio {form_ready / bare_ready:.2f} to the bare window"
+    )
 
 
 if __name__ == "__main__":
