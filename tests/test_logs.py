@@ -12,6 +12,7 @@ import pytest
 
 from linkdesk import logs
 from linkdesk.core.errors import RedactingFilter, redact
+from tests.app_env import app_env
 
 ROOT = Path(__file__).parents[1]
 KEY = "sk_live_" + "LogFileNeverSeesThis0123456789"
@@ -254,17 +255,12 @@ def test_redact_hides_bearer_tokens_and_authorization_values(text, expected):
 
 
 def run_linkdesk(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        logs.LOG_DIR_ENV: str(tmp_path / "logs"),
-        "LINKDESK_INSTANCE_NAME": str(tmp_path / "instance"),
+    env = app_env(
+        tmp_path,
+        **{logs.LOG_DIR_ENV: str(tmp_path / "logs")},
+        LINKDESK_INSTANCE_NAME=str(tmp_path / "instance"),
         **extra,
-    }
+    )
     return subprocess.run(
         [sys.executable, "-m", "linkdesk", *args],
         cwd=ROOT,

@@ -27,6 +27,7 @@ from linkdesk.ui.single_instance import (
     bring_to_front,
     instance_name,
 )
+from tests.app_env import app_env
 from tests.e2e.drive import lines_of, wait_for
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support raise\(\)")
@@ -158,17 +159,11 @@ def test_bring_to_front_restores_a_minimised_window(qtbot):
 
 
 def test_a_second_process_fronts_the_first_and_exits_0(tmp_path):
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        "LINKDESK_LOG_DIR": str(tmp_path / "logs"),
-        INSTANCE_ENV: str(tmp_path / "instance"),
-    }
-    env.pop("LINKDESK_SMOKE_UNTIL", None)
+    env = app_env(
+        tmp_path,
+        LINKDESK_LOG_DIR=str(tmp_path / "logs"),
+        **{INSTANCE_ENV: str(tmp_path / "instance")},
+    )
     command = [sys.executable, "-m", "linkdesk", "--demo", "--verbose"]
     first = subprocess.Popen(
         command,

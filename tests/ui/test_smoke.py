@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 import time
 
 import pytest
+
+from tests.app_env import app_env
 
 # Slow to load, and not needed to show the window: none of them may be imported before
 # it is ready for input (they load on the worker threads afterwards).
@@ -22,21 +23,9 @@ READY = "linkdesk: ready"
 def run_linkdesk(
     tmp_path, *args: str, python: tuple[str, ...] = (), **env: str
 ) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        **env,
-    }
-    environment.pop("LINKDESK_API_BASE", None)
-    if "LINKDESK_SMOKE_UNTIL" not in env:
-        environment.pop("LINKDESK_SMOKE_UNTIL", None)
     return subprocess.run(
         [sys.executable, *python, "-m", "linkdesk", *args],
-        env=environment,
+        env=app_env(tmp_path, **env),
         capture_output=True,
         text=True,
         timeout=60,

@@ -4,7 +4,6 @@ reading answered from module names (linkdesk.ui.pyside_imports, linkdesk.ui.styl
 from __future__ import annotations
 
 import importlib
-import os
 import subprocess
 import sys
 import textwrap
@@ -14,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QToolButton
 
 from linkdesk.ui.pyside_imports import known_answer, quicken_pyside_imports
 from linkdesk.ui.style import set_enum_property
+from tests.app_env import app_env
 
 PROBE = textwrap.dedent(
     """
@@ -36,19 +36,9 @@ PROBE = textwrap.dedent(
 
 
 def start_with_probe(tmp_path, *args: str) -> str:
-    environment = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-    }
-    environment.pop("LINKDESK_API_BASE", None)
-    environment.pop("LINKDESK_SMOKE_UNTIL", None)
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
-        env=environment,
+        env=app_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=60,
