@@ -23,6 +23,7 @@ from linkdesk.core.errors import ConfigurationError
 from linkdesk.core.paths import history_path
 from linkdesk.core.settings import Settings
 from linkdesk.logs import open_log_file
+from linkdesk.ui.collector import GuiThreadCollector
 from linkdesk.ui.crash import CrashHandler
 from linkdesk.ui.history_options import HistoryOptions, data_folder
 from linkdesk.ui.main_window import MainWindow, Services
@@ -115,14 +116,17 @@ def run_gui(
     """Open the window and run until it closes; the exit code of the application.
 
     While it runs, an uncaught exception shows a report instead of ending it
-    (`CrashHandler`), and a second start of linkdesk brings this window to the front
+    (`CrashHandler`), reference cycles are collected on the GUI thread only
+    (`GuiThreadCollector`), and a second start of linkdesk brings this window to the front
     (`SingleInstance`; --smoke runs take no part, --demo ones count among themselves).
     """
     app = create_application(argv)
     crash = CrashHandler(app).install()
+    collector = GuiThreadCollector(app).start()
     try:
         return _run(app, crash, demo=demo, api_base=api_base, smoke=smoke, data_dir=data_dir)
     finally:
+        collector.stop()
         crash.uninstall()
         # Whatever was logged, even if the window never came up.
         open_log_file()
