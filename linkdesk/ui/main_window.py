@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self._demo_job: int | None = None
         self._load_job: int | None = None
         self._watching_expose = False
+        self._warmed_up = False
         self._is_ready = False
         self._retry_notice = ""
         self._shut_down = False
@@ -365,6 +366,10 @@ class MainWindow(QMainWindow):
     def load_methods(self) -> None:
         self.form.set_methods_loading()
         self._methods_job = self.api.list_methods()
+        if not self._warmed_up:
+            # Behind the methods, so they arrive no later; before the first create.
+            self._warmed_up = True
+            self.api.warm_up()
 
     def open_key_dialog(self, *, first_start: bool = False) -> KeyDialog:
         if self.key_dialog is None:

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from linkdesk.core.links import LinkRequest
+from linkdesk.core.qr import qr_matrix
 from linkdesk.core.settings import LAST_LIFETIME
 from linkdesk.ui.link_form import LOADING_METHODS, WAITING_FOR_METHODS
 from linkdesk.ui.main_window import (
@@ -21,7 +22,7 @@ from linkdesk.ui.main_window import (
     MainWindow,
     Services,
 )
-from linkdesk.ui.worker import NO_KEY_MESSAGE
+from linkdesk.ui.worker import NO_KEY_MESSAGE, WARM_UP_URL
 from tests.ui.helpers import decode_qr
 
 LINKS = "POST /v1/payment-links"
@@ -194,6 +195,18 @@ def test_payment_methods_load_with_the_default_chosen_and_disabled_ones_left_out
     assert form.method.currentText() == "USDT on Tron"
     form.method.setCurrentIndex(1)
     assert form.method_note.text() == "Takes $5.00 to $500.00."
+
+
+def test_the_qr_maker_is_warmed_up_once_behind_the_methods(qtbot, open_window, services):
+    # The day's first create would otherwise load qrcode and Pillow and lay out a code.
+    qr_matrix.cache_clear()
+    window = open_window(services)
+    qtbot.waitUntil(lambda: qr_matrix.cache_info().currsize == 1)
+    assert qr_matrix(WARM_UP_URL).size == qr_matrix("https://pay.billing.io/pl_" + "a" * 24).size
+    hits = qr_matrix.cache_info().hits
+    with qtbot.waitSignal(window.methods_loaded):
+        window.load_methods()  # a reload (Retry) does not warm up again
+    assert qr_matrix.cache_info().hits == hits
 
 
 def test_the_last_lifetime_is_remembered_for_the_next_window(open_window, services):
