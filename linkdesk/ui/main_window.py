@@ -194,7 +194,8 @@ class MainWindow(QMainWindow):
         left_widget.setObjectName("formColumn")
         left_widget.setLayout(left)
         left.setContentsMargins(0, 0, 0, 0)
-        left_widget.setMinimumWidth(330)
+        # No minimum width of its own: one below the form's would squeeze the form, and
+        # its notes would wrap onto more lines than the height they are given.
         left_widget.setMaximumWidth(420)
 
         central = QWidget()

@@ -6,13 +6,14 @@ import threading
 import time
 from decimal import Decimal
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from linkdesk.core.links import LinkRequest
 from linkdesk.core.qr import qr_matrix
 from linkdesk.core.settings import LAST_LIFETIME
-from linkdesk.ui.link_form import LOADING_METHODS, WAITING_FOR_METHODS
+from linkdesk.ui.link_form import LOADING_METHODS, WAITING_FOR_METHODS, Note
 from linkdesk.ui.main_window import (
     CANCELLED,
     DEMO_FAILED,
@@ -261,6 +262,21 @@ def test_the_window_works_at_800_by_600(qtbot, window):
     assert qr.scale() >= 4
     assert qr.visibleRegion().boundingRect().contains(qr.code_rect())
     assert window.form.create_button.visibleRegion().boundingRect().size().width() > 40
+
+
+@pytest.mark.parametrize("size", [(900, 620), (760, 540)], ids=["default", "smallest"])
+def test_every_note_gets_the_height_its_wrapped_text_needs(qtbot, window, size):
+    # A first start without a key shows the longest note the form has.
+    window.resize(*size)
+    window.form.set_methods_failed(NO_KEY_MESSAGE)
+    notes = [note for note in window.form.findChildren(Note) if note.isVisible()]
+    assert window.form.method_note in notes
+
+    def enough_room() -> bool:
+        return all(note.height() >= note.heightForWidth(note.width()) for note in notes)
+
+    qtbot.waitUntil(enough_room)
+    assert window.form.width() >= window.form.minimumSizeHint().width()
 
 
 def test_a_demo_that_cannot_start_is_one_sentence_and_the_key_in_use_stays(
