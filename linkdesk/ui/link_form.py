@@ -278,7 +278,9 @@ class LinkForm(QWidget):
         outer.addWidget(self.fields)
         outer.addLayout(buttons)
         outer.addWidget(self.busy_row)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        # Not Maximum: that caps the height at the size hint, which is worked out at the
+        # hint's width; at a narrower width the notes need more lines than that leaves.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     def _connect(self) -> None:
         self.amount.textEdited.connect(self.on_field_edited)

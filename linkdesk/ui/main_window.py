@@ -16,12 +16,14 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QWindow
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QStatusBar,
     QVBoxLayout,
     QWidget,
@@ -47,7 +49,7 @@ from linkdesk.ui.history_options import HistoryOptions
 from linkdesk.ui.link_form import LinkForm
 from linkdesk.ui.result_actions import ActionBar, ResultActions
 from linkdesk.ui.result_pane import Badge, ResultPane
-from linkdesk.ui.style import at_top, styled
+from linkdesk.ui.style import at_top, set_enum_property, styled
 from linkdesk.ui.worker import (
     NO_KEY_MESSAGE,
     ActiveKey,
@@ -81,6 +83,39 @@ KEYS_HINT = (
 MESSAGE_MS = 8000
 
 
+class FormColumn(QScrollArea):
+    """The column of the form: it scrolls when a short window cannot show all of it (a
+    banner and a problem under each field, say) instead of squeezing the notes into each
+    other, and it is never narrower than the form, which would make them wrap onto more
+    lines than they are given."""
+
+    MAX_WIDTH = 440
+
+    def __init__(self, column: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("formScroll")
+        self.setWidget(column)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        set_enum_property(self, "horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
+        self.setMaximumWidth(self.MAX_WIDTH)
+        # The form's minimum width changes (the Retry button comes and goes).
+        column.installEventFilter(self)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        column = self.widget()
+        if column is not None:
+            room = self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+            hint.setWidth(min(column.minimumSizeHint().width() + room, self.MAX_WIDTH))
+        return hint
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
+
+
 @dataclass
 class Services:
     """Everything the window works with, made by `run_gui` (or by a test)."""
@@ -107,7 +142,9 @@ class MainWindow(QMainWindow):
         self.services = services
         self.setObjectName("mainWindow")
         self.resize(900, 620)
-        self.setMinimumSize(760, 540)
+        # The least width is what the form and the result need (their layouts say), so a
+        # narrow window never squeezes them; only the height has a floor of its own.
+        self.setMinimumHeight(540)
 
         self.api = ApiService(self)
         self.keys = KeyService(services.secrets, self)
@@ -194,15 +231,13 @@ class MainWindow(QMainWindow):
         left_widget.setObjectName("formColumn")
         left_widget.setLayout(left)
         left.setContentsMargins(0, 0, 0, 0)
-        # No minimum width of its own: one below the form's would squeeze the form, and
-        # its notes would wrap onto more lines than the height they are given.
-        left_widget.setMaximumWidth(420)
+        self.form_column = FormColumn(left_widget)
 
         central = QWidget()
         columns = QHBoxLayout(central)
         columns.setContentsMargins(16, 12, 16, 8)
         columns.setSpacing(24)
-        columns.addWidget(left_widget, 2)
+        columns.addWidget(self.form_column, 2)
         columns.addWidget(self.result, 3)
         self.setCentralWidget(central)
 
