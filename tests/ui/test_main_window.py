@@ -282,6 +282,9 @@ def test_every_note_gets_the_height_its_wrapped_text_needs(qtbot, window, size):
 
     qtbot.waitUntil(enough_room)
     assert window.form.width() >= window.form.minimumSizeHint().width()
+    # All of the column's width is on screen: it scrolls up and down, never sideways.
+    column = window.form_column
+    assert column.widget().width() <= column.viewport().width()
 
 
 def test_a_demo_that_cannot_start_is_one_sentence_and_the_key_in_use_stays(
