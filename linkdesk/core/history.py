@@ -1044,58 +1044,28 @@ def _link_rows(
     now: int,
 ) -> list[tuple[Any, ...]]:
     """New links' rows in `_STORED_COLUMNS` order, straight from what billing.io sent: the
-    rows `_stored_row` makes of what `record` keeps.
-
-    A sync makes thousands of these on a thread that shares the GIL with the one
-    fetching the next page, so the usual link (a standard id, an amount of at most two
-    decimals) is done inline, without a StoredLink or a helper call; anything else goes
-    through `_sort_key` and `_cents`.
-    """
+    rows `_stored_row` makes of what `record` keeps, without a StoredLink on the way (a
+    sync makes thousands of these)."""
     rows = []
-    standard = _STANDARD_ID.match
-    name_of = method_names.get
-    source_value = source.value
-    fallback = environment.value
     for link in links:
-        link_id = link.id
-        created_at = link.created_at
-        created = now if created_at is None else int(created_at.timestamp())
-        found = standard(link_id)
-        if found is not None and 0 <= created <= _MAX_CREATED:
-            key = (created << _KEY_BITS) | (int(found.group(1), 16) >> 3)
-        else:
-            key = _sort_key(created, link_id)
+        created = now if link.created_at is None else int(link.created_at.timestamp())
         amount = link.amount_usd
-        text = str(amount)
-        dot = text.find(".")
-        if (
-            amount.is_finite()
-            and "E" not in text
-            and (dot < 0 or len(text) - dot <= 3)
-            and len(text) <= 20
-        ):
-            cents = int(amount * 100)  # exact: at most two decimals, well within precision
-        else:
-            text = f"{amount:f}"
-            cents = _cents(amount)
         expires_at = link.expires_at
-        method_id = link.payment_method_id
-        link_environment = link.environment
         rows.append(
             (
-                key,
-                link_id,
+                _sort_key(created, link.id),
+                link.id,
                 link.org_id,
-                text,
-                cents,
-                method_id,
-                name_of(method_id or ""),
+                f"{amount:f}",
+                _cents(amount),
+                link.payment_method_id,
+                method_names.get(link.payment_method_id or ""),
                 link.description,
                 link.url,
                 None if expires_at is None else int(expires_at.timestamp()),
                 created,
-                fallback if link_environment is None else link_environment.value,
-                source_value,
+                (link.environment or environment).value,
+                source.value,
                 now,
             )
         )

@@ -194,34 +194,17 @@ class PaymentLink:
                 description = get("description")
                 org = get("org_id")
                 environment = get("environment")
-                expires = get("expires_at")
-                created = get("created_at")
-                # The fields are set as __init__ would set them, without its nine calls
-                # of object.__setattr__ (a frozen dataclass's __init__ is a third of
-                # this reading); PaymentLink has no __post_init__ to miss.
-                link = _new_object(cls)
-                _set_attribute(
-                    link,
-                    "__dict__",
-                    {
-                        "id": link_id,
-                        "url": url,
-                        "amount_usd": amount,
-                        "payment_method_id": method
-                        if type(method) is str
-                        else _optional_str(data, "payment_method_id"),
-                        "description": description
-                        if type(description) is str
-                        else _optional_str(data, "description"),
-                        "expires_at": None if expires is None else parse_timestamp(expires),
-                        "environment": _ENVIRONMENTS.get(environment)
-                        if type(environment) is str
-                        else None,
-                        "created_at": parse_timestamp(created),
-                        "org_id": org if type(org) is str else _optional_str(data, "org_id"),
-                    },
+                return cls(
+                    link_id,
+                    url,
+                    amount,
+                    method if type(method) is str else _optional_str(data, "payment_method_id"),
+                    description if type(description) is str else _optional_str(data, "description"),
+                    parse_timestamp(get("expires_at")),
+                    _ENVIRONMENTS.get(environment) if type(environment) is str else None,
+                    parse_timestamp(get("created_at")),
+                    org if type(org) is str else _optional_str(data, "org_id"),
                 )
-                return link
         return cls._from_api_carefully(data)
 
     @classmethod
@@ -392,8 +375,6 @@ def parse_timestamp(value: object) -> datetime | None:
 
 
 _ENVIRONMENTS: dict[str, Environment] = {member.value: member for member in Environment}
-_new_object = object.__new__
-_set_attribute = object.__setattr__
 
 
 def _optional_environment(obj: Mapping[str, Any]) -> Environment | None:

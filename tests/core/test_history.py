@@ -250,7 +250,7 @@ moments = st.none() | st.datetimes(
 def test_rows_of_a_sync_are_the_rows_record_keeps(
     link_id, amount, created, expires, environment, method
 ):
-    """A sync builds its rows inline; they must be what `record` would store."""
+    """A sync builds its rows without a StoredLink; they must be what `record` would store."""
     try:
         expected_cents = history_module._cents(amount)
     except ArithmeticError:
