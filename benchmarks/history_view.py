@@ -177,29 +177,25 @@ def child(data_dir: str) -> None:
     frames: list[float] = []
     stalls: list[float] = []
     probing(True)
+
+    def frame(move: Callable[[], object]) -> None:
+        """One scroll step, timed until every visible row is filled in and painted."""
+        before = probe["max"]
+        probe["max"] = 0.0
+        began = time.perf_counter()
+        move()
+        wait_until(filled)
+        table.viewport().repaint()
+        frames.append(time.perf_counter() - began)
+        app.processEvents()
+        stalls.append(probe["max"] * 1000)
+        probe["max"] = max(before, probe["max"])
+
     if bar.maximum() > 0:
         for step in range(1, SCROLL_STEPS + 1):
-            before = probe["max"]
-            probe["max"] = 0.0
-            began = time.perf_counter()
-            bar.setValue(bar.maximum() * step // SCROLL_STEPS)
-            wait_until(filled)
-            table.viewport().repaint()
-            frames.append(time.perf_counter() - began)
-            app.processEvents()
-            stalls.append(probe["max"] * 1000)
-            probe["max"] = max(before, probe["max"])
+            frame(lambda step=step: bar.setValue(bar.maximum() * step // SCROLL_STEPS))
         for _ in range(30):
-            before = probe["max"]
-            probe["max"] = 0.0
-            began = time.perf_counter()
-            bar.triggerAction(bar.SliderAction.SliderPageStepSub)
-            wait_until(filled)
-            table.viewport().repaint()
-            frames.append(time.perf_counter() - began)
-            app.processEvents()
-            stalls.append(probe["max"] * 1000)
-            probe["max"] = max(before, probe["max"])
+            frame(lambda: bar.triggerAction(bar.SliderAction.SliderPageStepSub))
     scroll_stall = probe["max"]
     memory["scrolled"] = rss_kib()
     probe_timer.stop()

@@ -12,9 +12,9 @@ import pytest
 
 from linkdesk import logs
 from linkdesk.core.errors import RedactingFilter, redact
-from tests.app_env import app_env
+from tests.app_env import ROOT
+from tests.app_env import run_linkdesk as run_process
 
-ROOT = Path(__file__).parents[1]
 KEY = "sk_live_" + "LogFileNeverSeesThis0123456789"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.payload.signature"
 
@@ -255,21 +255,12 @@ def test_redact_hides_bearer_tokens_and_authorization_values(text, expected):
 
 
 def run_linkdesk(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    env = app_env(
-        tmp_path,
-        **{logs.LOG_DIR_ENV: str(tmp_path / "logs")},
-        LINKDESK_INSTANCE_NAME=str(tmp_path / "instance"),
-        **extra,
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "linkdesk", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    """linkdesk with its log folder and single-instance name under the test's folder."""
+    logs_and_instance = {
+        logs.LOG_DIR_ENV: str(tmp_path / "logs"),
+        "LINKDESK_INSTANCE_NAME": str(tmp_path / "instance"),
+    }
+    return run_process(tmp_path, *args, **{**logs_and_instance, **extra})
 
 
 def test_the_window_writes_the_log_file_and_verbose_makes_it_detailed(tmp_path):

@@ -1,6 +1,9 @@
-"""Helpers for the window tests: read a QR code off a widget the way a phone would."""
+"""Helpers for the window tests: read a QR code off a widget the way a phone would, and a
+clock the test moves."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 import zxingcpp
 from PIL import Image
@@ -20,3 +23,16 @@ def decode_qr(widget: QWidget) -> list[str]:
     """The texts of every QR code in a grab of the widget."""
     image = to_pil(widget.grab().toImage())
     return [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+
+
+class Clock:
+    """Time that moves only when the test says so."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)

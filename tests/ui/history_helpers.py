@@ -12,21 +12,9 @@ from linkdesk.core.links import Environment, PaymentLink
 from linkdesk.ui.history_model import HistoryColumn
 from linkdesk.ui.history_options import HistoryOptions
 from linkdesk.ui.main_window import MainWindow, Services
+from tests.ui.helpers import Clock
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    """The time the window's states are shown against; the test moves it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 def make_link(

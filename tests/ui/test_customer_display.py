@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMenu, QMenuBar, QWidg
 from linkdesk.core.links import PaymentLink
 from linkdesk.core.settings import CUSTOMER_SCREEN, SHOP_NAME
 from linkdesk.ui.customer_display import EXPIRED, SCAN_TO_PAY, CustomerDisplay
-from tests.ui.helpers import decode_qr
+from tests.ui.helpers import Clock, decode_qr
 
 START = datetime(2026, 3, 2, 13, 20, tzinfo=UTC)
 LINK = PaymentLink(
@@ -23,19 +23,6 @@ LINK = PaymentLink(
     description="Two coffees",
     expires_at=START + timedelta(minutes=15),
 )
-
-
-class Clock:
-    """Time that moves only when the test says so."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.app_env import app_env
+from tests.app_env import run_linkdesk
 
 # Slow to load, and not needed to show the window: none of them may be imported before
 # it is ready for input (they load on the worker threads afterwards).
@@ -18,19 +16,6 @@ HEAVY += ("keyring", "linkdesk.core.secrets", "qrcode", "PIL", "linkdesk.core.qr
 HEAVY += ("linkdesk.ui.about", "linkdesk.ui.history_controller", "linkdesk.core.history")
 IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|( *)(\S+)$")
 READY = "linkdesk: ready"
-
-
-def run_linkdesk(
-    tmp_path, *args: str, python: tuple[str, ...] = (), **env: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *python, "-m", "linkdesk", *args],
-        env=app_env(tmp_path, **env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def imported_before_ready(stderr: str) -> set[str]:
