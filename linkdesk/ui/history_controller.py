@@ -132,6 +132,9 @@ class HistoryController(QObject):
         self.splitter.setStretchFactor(1, 2)
         self.view.setMinimumHeight(130)
         window.setCentralWidget(self.splitter)
+        # Now, not on the next turn of the event loop as the window's layout would: the
+        # form moved into the splitter must not be hidden while the cashier types.
+        self.splitter.show()
         self.view.setContentsMargins(16, 0, 16, 4)
         # Permanent: a status message (the note about billing.io) must not hide it.
         window.statusBar().addPermanentWidget(self.undo_button)

@@ -346,6 +346,22 @@ def test_ready_means_on_screen_with_the_amount_focused_before_any_background_wor
     assert at_ready == [False]
 
 
+def test_the_form_stays_on_screen_and_focused_as_the_recent_links_join(
+    qtbot, monkeypatch, open_window, services
+):
+    # The recent links come right after ready; a key typed then must reach the amount.
+    seen: list[tuple[bool, bool]] = []
+    add_history = MainWindow._add_history
+
+    def checked(window: MainWindow) -> None:
+        add_history(window)
+        seen.append((window.form.amount.isVisible(), window.focusWidget() is window.form.amount))
+
+    monkeypatch.setattr(MainWindow, "_add_history", checked)
+    open_window(services, settle=False)
+    assert seen == [(True, True)]
+
+
 def test_enter_while_the_methods_load_creates_the_link_once_they_arrive(
     qtbot, open_window, services, gated_factory, gate, emulator, api_key
 ):
