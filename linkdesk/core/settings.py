@@ -173,6 +173,21 @@ CUSTOMER_SCREEN: Setting[str] = Setting(
     "showing the main window.",
 )
 
+WINDOW_GEOMETRY: Setting[str] = Setting(
+    key="window/geometry",
+    type=str,
+    default="",
+    doc="The main window's size and place as Qt saves them (base64); empty: the default.",
+)
+
+HISTORY_SPLIT: Setting[str] = Setting(
+    key="window/history_split",
+    type=str,
+    default="",
+    doc="How the window's height is shared between the new link and the recent links, as "
+    "Qt saves it (base64); empty: the default.",
+)
+
 ALL_SETTINGS: tuple[Setting[object], ...] = (  # type: ignore[assignment]
     LAST_LIFETIME,
     CUSTOM_LIFETIME_MINUTES,
@@ -180,6 +195,8 @@ ALL_SETTINGS: tuple[Setting[object], ...] = (  # type: ignore[assignment]
     SHOP_NAME,
     CONFIRM_ABOVE_USD,
     CUSTOMER_SCREEN,
+    WINDOW_GEOMETRY,
+    HISTORY_SPLIT,
 )
 
 # Each migration turns what version N wrote into what version N + 1 reads.

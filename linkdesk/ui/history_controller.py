@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMenu, QPushButton, QSplitter, QWidget
 from linkdesk.core.errors import LinkdeskError
 from linkdesk.core.history import HistoryFilter, StateFilter, StoredLink
 from linkdesk.core.links import PaymentLink
+from linkdesk.core.settings import HISTORY_SPLIT
 from linkdesk.ui.history_model import HistoryModel
 from linkdesk.ui.history_options import HistoryOptions
 from linkdesk.ui.history_view import REMOVE_NOTE, HistoryView
@@ -32,6 +33,7 @@ from linkdesk.ui.history_worker import (
     QueryResult,
     QueryService,
 )
+from linkdesk.ui.qsettings_store import save_state, saved_state
 
 if TYPE_CHECKING:
     from linkdesk.ui.main_window import MainWindow
@@ -131,6 +133,9 @@ class HistoryController(QObject):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.view.setMinimumHeight(130)
+        split = saved_state(window.services.settings, HISTORY_SPLIT)
+        if split is not None:
+            self.splitter.restoreState(split)
         window.setCentralWidget(self.splitter)
         # Now, not on the next turn of the event loop as the window's layout would: the
         # form moved into the splitter must not be hidden while the cashier types.
@@ -230,6 +235,8 @@ class HistoryController(QObject):
         if self._stopped:
             return
         self._stopped = True
+        if all(size > 0 for size in self.splitter.sizes()):  # it was laid out on screen
+            save_state(self.window.services.settings, HISTORY_SPLIT, self.splitter.saveState())
         self.timer.stop()
         self.sync.shutdown()
         self.export.shutdown()

@@ -38,6 +38,7 @@ from linkdesk.core.settings import (
     LAST_LIFETIME,
     LIFETIME_IS_CUSTOM,
     SHOP_NAME,
+    WINDOW_GEOMETRY,
     Settings,
 )
 from linkdesk.ui import shortcuts
@@ -47,6 +48,7 @@ from linkdesk.ui.creating import LinkCreator
 from linkdesk.ui.customer_display import CustomerDisplayController
 from linkdesk.ui.history_options import HistoryOptions
 from linkdesk.ui.link_form import LinkForm
+from linkdesk.ui.qsettings_store import save_state, saved_state
 from linkdesk.ui.result_actions import ActionBar, ResultActions
 from linkdesk.ui.result_pane import Badge, ResultPane
 from linkdesk.ui.style import at_top, set_enum_property, styled
@@ -142,6 +144,10 @@ class MainWindow(QMainWindow):
         self.services = services
         self.setObjectName("mainWindow")
         self.resize(900, 620)
+        # Where the cashier left it last time; Qt moves it onto a screen that still exists.
+        geometry = saved_state(services.settings, WINDOW_GEOMETRY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
         # The least width is what the form and the result need (their layouts say), so a
         # narrow window never squeezes them; only the height has a floor of its own.
         self.setMinimumHeight(540)
@@ -488,6 +494,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         # Hide first: a create on the wire may take a few seconds to give up, and the
         # window must not look frozen meanwhile.
+        save_state(self.services.settings, WINDOW_GEOMETRY, self.saveGeometry())
         self.hide()
         self.shutdown()
         super().closeEvent(event)

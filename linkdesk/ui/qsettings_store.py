@@ -1,10 +1,11 @@
-"""`QSettings` as a `SettingsStorage`, so the typed settings of linkdesk.core persist with Qt."""
+"""`QSettings` as a `SettingsStorage`, so the typed settings of linkdesk.core persist with Qt;
+and Qt's saved states (a window's geometry, a splitter's sizes) kept as text settings."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
-from linkdesk.core.settings import Plain
+from linkdesk.core.settings import Plain, Setting, Settings
 
 
 class QSettingsStorage:
@@ -26,3 +27,15 @@ class QSettingsStorage:
 
     def sync(self) -> None:
         self.qsettings.sync()
+
+
+def saved_state(settings: Settings, setting: Setting[str]) -> QByteArray | None:
+    """The state `save_state` kept in `setting`, or None if there is none."""
+    text = settings.get(setting)
+    if not text:
+        return None
+    return QByteArray.fromBase64(text.encode("ascii", "replace"))
+
+
+def save_state(settings: Settings, setting: Setting[str], state: QByteArray) -> None:
+    settings.set(setting, bytes(state.toBase64().data()).decode("ascii"))

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from linkdesk.core.links import LinkRequest
 from linkdesk.core.qr import qr_matrix
-from linkdesk.core.settings import LAST_LIFETIME
+from linkdesk.core.settings import HISTORY_SPLIT, LAST_LIFETIME, WINDOW_GEOMETRY
 from linkdesk.ui.link_form import LOADING_METHODS, WAITING_FOR_METHODS, Note
 from linkdesk.ui.main_window import (
     CANCELLED,
@@ -221,6 +221,35 @@ def test_the_last_lifetime_is_remembered_for_the_next_window(open_window, servic
     assert second.form.lifetime.currentText() == "No expiry"
     second.form.lifetime.setCurrentIndex(second.form.lifetime.findText("1 hour"))
     assert services.settings.get(LAST_LIFETIME) == 3600
+
+
+def test_the_next_window_opens_at_the_size_and_split_the_cashier_left(qtbot, open_window, services):
+    first = open_window(services)
+    # Smaller than the usual 900 × 620: the test screen is 800 × 600, and Qt keeps a
+    # restored window on its screen.
+    first.resize(780, 560)
+    qtbot.waitUntil(lambda: (first.width(), first.height()) == (780, 560))
+    splitter = first.history.splitter
+    total = sum(splitter.sizes())
+    splitter.setSizes([total // 3, total - total // 3])  # more room for the recent links
+    left = splitter.sizes()
+    assert left[1] > left[0]
+    first.close()
+    assert services.settings.get(WINDOW_GEOMETRY)
+
+    second = open_window(services)
+    assert (second.width(), second.height()) == (780, 560)
+    qtbot.waitUntil(lambda: second.history.splitter.sizes() == left)
+
+
+def test_a_saved_size_that_cannot_be_read_gives_the_usual_window(open_window, services):
+    services.settings.set(WINDOW_GEOMETRY, "not what Qt saved")
+    services.settings.set(HISTORY_SPLIT, "@@@")
+    window = open_window(services)
+    assert (window.width(), window.height()) == (900, 620)
+    top, links = window.history.splitter.sizes()
+    assert top > 0
+    assert links > 0
 
 
 def test_a_no_expiry_link_says_so(qtbot, window):
