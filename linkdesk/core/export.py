@@ -157,6 +157,11 @@ def export_csv(
     `target` is untouched unless the export completed.
     """
     target = Path(target)
+    if _is_database(target):
+        raise ExportError(
+            f"{target.name} is a database, perhaps linkdesk's own history, and an export "
+            "would replace it; choose another name for the CSV file."
+        )
     batches: Iterator[list[tuple[str, ...]]]
     if isinstance(rows, HistoryRows):
         # Links that expire within the current second count as expired, as in
@@ -187,6 +192,25 @@ def export_csv(
         raise
     _sync_directory(target.parent)
     return written
+
+
+_SQLITE_HEADER: Final = b"SQLite format 3\x00"
+_SQLITE_SIDE_FILES: Final = ("-wal", "-shm", "-journal")
+
+
+def _is_database(target: Path) -> bool:
+    """Whether `target` is an SQLite database, or one of the files SQLite keeps beside
+    one: an export must never replace the history (which a save dialog can point at)."""
+    for suffix in _SQLITE_SIDE_FILES:
+        if target.name.endswith(suffix) and _is_database(
+            target.with_name(target.name.removesuffix(suffix))
+        ):
+            return True
+    try:
+        with target.open("rb") as file:
+            return file.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER
+    except OSError:  # missing, a folder, unreadable: the export says what is wrong
+        return False
 
 
 def _batched(records: Iterator[tuple[str, ...]]) -> Iterator[list[tuple[str, ...]]]:

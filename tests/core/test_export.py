@@ -288,6 +288,27 @@ def test_a_missing_folder_is_reported(tmp_path: Path):
         export_csv([stored()], tmp_path / "nowhere" / "out.csv", now=datetime.now(UTC))
 
 
+@pytest.mark.parametrize("name", ["history.sqlite3", "history.sqlite3-wal", "history.sqlite3-shm"])
+def test_an_export_never_replaces_the_history_or_its_side_files(tmp_path: Path, name: str):
+    now = datetime.now(UTC)
+    with in_history(tmp_path / "history.sqlite3", [stored()]) as history:
+        target = tmp_path / name
+        assert target.exists()  # SQLite keeps the -wal and -shm files while it is open
+        before = target.read_bytes()
+        with pytest.raises(ExportError, match="is a database"):
+            export_csv(history.rows(HistoryFilter(), now), target, now=now)
+        assert target.read_bytes() == before
+        assert history.count(HistoryFilter(), now) == 1
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_a_file_that_merely_ends_like_a_side_file_is_replaced(tmp_path: Path):
+    target = tmp_path / "till-2-wal"
+    target.write_text("old")
+    export_csv([stored()], target, now=datetime.now(UTC))
+    assert target.read_text(encoding="utf-8-sig").startswith("id,created_at")
+
+
 def test_progress_and_count(tmp_path: Path):
     seen: list[int] = []
     written = export_csv(
