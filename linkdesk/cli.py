@@ -231,6 +231,8 @@ def _export(args: argparse.Namespace) -> int:
         since=since,
         until=until,
     )
+    if not args.output.strip():
+        raise _Failure("--output takes the name of the CSV file to write.", EXIT_INVALID)
     target = Path(args.output).expanduser()
     now = datetime.now(UTC)
     path = _history_file(args)
@@ -238,9 +240,13 @@ def _export(args: argparse.Namespace) -> int:
         with LinkHistory(path) as history:
             count = export_csv(history.rows(flt, now), target, now=now)
     else:
+        print(f"No links in the history yet ({path}).", file=sys.stderr)
         count = export_csv([], target, now=now)
     print(f"Exported {count:,} link{'' if count == 1 else 's'} to {target}.")
     return EXIT_OK
+
+
+_LARGEST_LIMIT = 2**62
 
 
 def _whole_number(text: str, option: str) -> int:
@@ -250,7 +256,7 @@ def _whole_number(text: str, option: str) -> int:
         value = 0
     if value < 1:
         raise _Failure(f"{option} takes a whole number, at least 1.", EXIT_INVALID)
-    return value
+    return min(value, _LARGEST_LIMIT)  # more than any history holds: all of it
 
 
 def _moment(text: str | None, option: str, *, end_of_day: bool) -> datetime | None:
@@ -260,18 +266,24 @@ def _moment(text: str | None, option: str, *, end_of_day: bool) -> datetime | No
         return None
     typed = text.strip()
     try:
-        if len(typed) == 10:
-            day = date.fromisoformat(typed)
+        if any(mark in typed for mark in "T: "):
+            moment = datetime.fromisoformat(typed.replace("Z", "+00:00").replace(" ", "T"))
+        else:  # a day: 2026-11-24 or 20261124
+            moment = datetime.combine(date.fromisoformat(typed), time())
             if end_of_day:
-                day += timedelta(days=1)
-            return datetime.combine(day, time()).astimezone()
-        moment = datetime.fromisoformat(typed.replace("Z", "+00:00").replace(" ", "T"))
+                moment += timedelta(days=1)
     except ValueError:
         raise _Failure(
             f"{option} takes a day like 2026-11-24 or a moment like 2026-11-24T09:30.",
             EXIT_INVALID,
         ) from None
-    return moment if moment.tzinfo else moment.astimezone()
+    except OverflowError:  # the midnight after 9999-12-31
+        return None
+    try:
+        return moment if moment.tzinfo else moment.astimezone()
+    except (ValueError, OverflowError):
+        # At the very edge of what a date can name (0001-01-01, 9999-12-31): no bound.
+        return None
 
 
 def _lifetime(text: str | None) -> int | None:

@@ -236,6 +236,42 @@ def test_export_with_a_bad_date_exits_2(november: Path, args: list[str]):
     assert not out.exists()
 
 
+def test_export_days_may_be_written_without_dashes(november: Path):
+    out = november / "compact.csv"
+    result = linkdesk(
+        "export", "--output", str(out), "--since", "20261110", "--until", "20261111",
+        data_dir=november,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [row["description"] for row in exported(out)] == ["Day 11", "Day 10"]
+
+
+def test_the_first_and_last_days_a_date_can_name_are_no_bound(november: Path):
+    out = november / "edges.csv"
+    result = linkdesk(
+        "export", "--output", str(out), "--since", "0001-01-01", "--until", "9999-12-31",
+        data_dir=november, TZ="America/New_York",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(exported(out)) == 30
+
+
+def test_a_limit_larger_than_any_history_lists_it_all(november: Path):
+    assert len(listed(november, "--limit", "99999999999999999999")) == 30
+
+
+def test_export_without_a_file_name_exits_2(november: Path):
+    assert "--output" in one_line_failure(linkdesk("export", "--output", " ", data_dir=november), 2)
+
+
+def test_export_onto_the_history_itself_leaves_it_whole(november: Path):
+    failure = one_line_failure(
+        linkdesk("export", "--output", str(november / "history.sqlite3"), data_dir=november), 1
+    )
+    assert "is a database" in failure
+    assert len(listed(november, "--limit", "100")) == 30
+
+
 def test_export_into_a_missing_folder_exits_1(november: Path):
     failure = one_line_failure(
         linkdesk("export", "--output", str(november / "no" / "x.csv"), data_dir=november), 1
@@ -248,6 +284,7 @@ def test_export_without_a_history_writes_the_header(tmp_path: Path):
     result = linkdesk("export", "--output", str(out), data_dir=tmp_path / "none")
     assert result.returncode == 0, result.stderr
     assert "Exported 0 links" in result.stdout
+    assert f"No links in the history yet ({tmp_path / 'none'}" in result.stderr
     assert out.read_bytes().startswith(b"\xef\xbb\xbfid,created_at,amount_usd,")
     assert exported(out) == []
 
