@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QStandardPaths, Signal, Slot
+from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog
 
 from linkdesk.core.errors import Cancelled, LinkdeskError
@@ -26,6 +26,8 @@ from linkdesk.ui.worker import JobWorker, WorkerHost
 if TYPE_CHECKING:
     from linkdesk.ui.history_controller import HistoryController
     from linkdesk.ui.main_window import MainWindow
+
+CSV_FILTERS = "CSV files (*.csv);;All files (*)"
 
 
 @dataclass(frozen=True)
@@ -107,11 +109,20 @@ class ExportController(QObject):
             return
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         suggested = str(Path(folder or Path.home()) / default_file_name(self.history.clock()))
-        target, _ = QFileDialog.getSaveFileName(
-            self.window, "Export links", suggested, "CSV files (*.csv);;All files (*)"
-        )
-        if target:
-            self.start(Path(target))
+        dialog = QFileDialog(self.window, "Export links", suggested, CSV_FILTERS)
+        dialog.setObjectName("exportFileDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        # "for the accountant" is saved as "for the accountant.csv", and the question
+        # about replacing a file is asked about that name.
+        dialog.setDefaultSuffix("csv")
+        dialog.selectFile(suggested)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self.on_dialog_file_selected)
+        dialog.open()
+
+    @Slot(str)
+    def on_dialog_file_selected(self, name: str) -> None:
+        self.start(Path(name))
 
     def start(self, target: Path) -> bool:
         """Export what the view shows now (its search and filters) to `target`."""

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QFileDialog
 
 from linkdesk.core import export as core_export
 from linkdesk.core.links import Environment
@@ -116,3 +117,17 @@ def test_the_window_answers_while_an_export_runs(qtbot, hwindow, tmp_path, gate,
     assert not export.start(tmp_path / "y.csv")  # one at a time
     with qtbot.waitSignal(export.finished, timeout=10_000):
         gate.open()
+
+
+def test_a_name_typed_without_csv_is_saved_as_csv(qtbot, hwindow, tmp_path):
+    history = hwindow.history
+    history.export.choose_and_start()
+    dialog = hwindow.findChild(QFileDialog, "exportFileDialog")
+    assert dialog.isVisible()
+    assert dialog.selectedFiles()[0].endswith(".csv")  # the suggested name
+    dialog.selectFile(str(tmp_path / "for the accountant"))
+    with qtbot.waitSignal(history.export.finished, timeout=10_000):
+        dialog.accept()
+    rows = read_csv(tmp_path / "for the accountant.csv")
+    assert len(rows) == 1 + history.model.rowCount()
+    assert not (tmp_path / "for the accountant").exists()
