@@ -45,6 +45,7 @@ RECORD_FAILED = (
     "It is shown here and can be copied; keep a note of it."
 )
 OPEN_FAILED = "The recent links cannot be shown: {reason}"
+UNDO_MS = 15_000  # how long Undo is offered after a removal
 
 
 def find_menu(window: QWidget, title: str) -> QMenu:
@@ -106,10 +107,15 @@ class HistoryController(QObject):
         self._pending_select: str | None = None
         self._early_count: CountResult | None = None  # a count that beat its first page
         self._held: QueryResult | None = None  # a refresh waiting for its count
-        self.undo_button = QPushButton("&Undo")
+        self.undo_button = QPushButton("&Undo remove")
         self.undo_button.setObjectName("undoRemoveButton")
         self.undo_button.setFlat(True)
         self.undo_button.hide()
+        # Undo is offered for a while after a removal, whatever the status bar says meanwhile.
+        self.undo_timer = QTimer(self)
+        self.undo_timer.setObjectName("undoRemoveTimer")
+        self.undo_timer.setSingleShot(True)
+        self.undo_timer.setInterval(UNDO_MS)
         self._stopped = False
         self.last_shown = 0  # the generation of the query the view shows
 
@@ -185,7 +191,7 @@ class HistoryController(QObject):
         self.view.copied.connect(self.on_view_copied)
         self.undo_button.clicked.connect(self.on_undo_button_clicked)
         self.timer.timeout.connect(self.on_timer_timeout)
-        window.statusBar().messageChanged.connect(self.on_status_message_changed)
+        self.undo_timer.timeout.connect(self.on_undo_timer_timeout)
         self.refresh_action.triggered.connect(self.on_refresh_action_triggered)
         self.export_action.triggered.connect(self.on_export_action_triggered)
         self.find_action.triggered.connect(self.on_find_action_triggered)
@@ -228,7 +234,11 @@ class HistoryController(QObject):
     def undo_remove(self) -> None:
         if self._last_removed is not None:
             self._restore_jobs.add(self.writer.restore(self._last_removed))
-            self._last_removed = None
+        self._drop_undo()
+
+    def _drop_undo(self) -> None:
+        self._last_removed = None
+        self.undo_timer.stop()
         self.undo_button.hide()
 
     def shutdown(self) -> None:
@@ -297,7 +307,8 @@ class HistoryController(QObject):
             if isinstance(result, StoredLink):
                 self._last_removed = result
                 self.undo_button.show()
-                self._message(REMOVE_NOTE, 15_000)
+                self.undo_timer.start()
+                self._message(REMOVE_NOTE, UNDO_MS)
                 self.removed.emit(result)
             self.requery(refresh=True)
         elif job_id in self._restore_jobs:
@@ -413,12 +424,9 @@ class HistoryController(QObject):
     def on_undo_button_clicked(self) -> None:
         self.undo_remove()
 
-    @Slot(str)
-    def on_status_message_changed(self, text: str) -> None:
-        # Undo is offered while the note about the removal is on screen.
-        if text != REMOVE_NOTE and self._last_removed is not None:
-            self._last_removed = None
-            self.undo_button.hide()
+    @Slot()
+    def on_undo_timer_timeout(self) -> None:
+        self._drop_undo()
 
     @Slot()
     def on_timer_timeout(self) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from linkdesk.core.history import HistoryError, LinkHistory, Source, StateFilter
 from linkdesk.core.links import Environment
+from linkdesk.ui.history_controller import UNDO_MS
 from linkdesk.ui.history_model import HistoryColumn
 from linkdesk.ui.history_view import REMOVE_NOTE
 from tests.ui.helpers import decode_qr
@@ -197,6 +198,25 @@ def test_remove_says_billing_io_keeps_it_and_undo_brings_it_back(qtbot, hwindow,
     qtbot.waitUntil(lambda: history.settled and history.model.rowCount() == 6)
     assert cell(hwindow, 0, HistoryColumn.URL) == stored.url
     assert not history.undo_button.isVisible()
+
+
+def test_undo_stays_offered_for_its_time_whatever_the_status_bar_says(qtbot, hwindow):
+    history = hwindow.history
+    history.view.select_row(0)
+    with qtbot.waitSignal(history.removed, timeout=10_000):
+        history.view.remove_action.trigger()
+    history.view.select_row(0)
+    history.view.copy_url_action.trigger()  # says "Copied…" over the note about removing
+    assert hwindow.statusBar().currentMessage() != REMOVE_NOTE
+    assert history.undo_button.isVisible()
+    assert history.undo_timer.isActive()
+    assert history.undo_timer.interval() == UNDO_MS
+
+    history.undo_timer.start(1)  # its time is up
+    qtbot.waitUntil(lambda: not history.undo_button.isVisible())
+    history.undo_remove()  # nothing left to undo
+    qtbot.waitUntil(lambda: history.settled)
+    assert history.model.rowCount() == 5
 
 
 def test_a_created_link_is_recorded_with_its_method_name_and_shown_first(
