@@ -410,7 +410,7 @@ class HistoryController(QObject):
 
     @Slot(object)
     def on_view_link_selected(self, stored: StoredLink) -> None:
-        self.window.result.show_link(payment_link(stored), stored.environment)
+        self.window.show_link(payment_link(stored), stored.environment)
 
     @Slot(object)
     def on_view_remove_requested(self, stored: StoredLink) -> None:

@@ -532,10 +532,14 @@ class MainWindow(QMainWindow):
         else:
             self.load_methods()
 
+    def show_link(self, link: PaymentLink, environment: Environment | None) -> None:
+        """Show `link` in the result pane; Copy QR, Save, Print and Share act on it."""
+        self.result.show_link(link, environment)
+        self.result_actions.set_link(link)
+
     @Slot(object, bool)
     def on_creator_created(self, link: PaymentLink, late: bool) -> None:
-        self.result.show_link(link, self._environment)
-        self.result_actions.set_link(link)
+        self.show_link(link, self._environment)
         self.customer.show_link(link)
         log.info("created payment link %s", link.url)
         if late:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import zxingcpp
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
@@ -14,7 +15,7 @@ from linkdesk.core.links import Environment
 from linkdesk.ui.history_controller import UNDO_MS
 from linkdesk.ui.history_model import HistoryColumn
 from linkdesk.ui.history_view import REMOVE_NOTE
-from tests.ui.helpers import decode_qr
+from tests.ui.helpers import decode_qr, to_pil
 from tests.ui.history_helpers import (
     START,
     Clock,
@@ -164,6 +165,24 @@ def test_selecting_a_row_shows_its_link_copy_and_a_qr_that_scans(qtbot, hwindow)
     assert decode_qr(hwindow.result.qr) == [link.url]
     qtbot.mouseClick(hwindow.result.copy_button, Qt.MouseButton.LeftButton)
     assert QApplication.clipboard().text() == link.url
+
+
+def test_the_link_actions_act_on_the_selected_link(qtbot, hwindow):
+    """Ctrl+Shift+C, Copy QR image, Save, Print and Share: the link on screen, not the
+    one made last."""
+    actions = hwindow.result_actions
+    for row in (1, 3):
+        hwindow.history.view.select_row(row)
+        link = hwindow.result.link
+        QApplication.clipboard().clear()
+        actions.copy_url.trigger()
+        assert QApplication.clipboard().text() == link.url
+        actions.copy_qr.trigger()
+        image = to_pil(QApplication.clipboard().image())
+        assert [code.text for code in zxingcpp.read_barcodes(image)] == [link.url]
+        assert actions.save_qr.isEnabled()
+        assert actions.print_link.isEnabled()
+        assert actions.share.isEnabled()
 
 
 def test_context_menu_copies_the_url_and_the_id(qtbot, hwindow):
