@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QPushButton, QSplitter, QWidget
+from PySide6.QtWidgets import QLineEdit, QMenu, QPushButton, QSplitter, QWidget
 
 from linkdesk.core.errors import LinkdeskError
 from linkdesk.core.history import HistoryFilter, StateFilter, StoredLink
 from linkdesk.core.links import PaymentLink
 from linkdesk.core.settings import HISTORY_SPLIT
+from linkdesk.ui import shortcuts
 from linkdesk.ui.history_model import HistoryModel
 from linkdesk.ui.history_options import HistoryOptions
 from linkdesk.ui.history_view import REMOVE_NOTE, HistoryView
@@ -34,6 +35,7 @@ from linkdesk.ui.history_worker import (
     QueryService,
 )
 from linkdesk.ui.qsettings_store import save_state, saved_state
+from linkdesk.ui.shortcuts import WindowKeysFirst
 
 if TYPE_CHECKING:
     from linkdesk.ui.main_window import MainWindow
@@ -155,7 +157,7 @@ class HistoryController(QObject):
         self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
         self.refresh_action.setStatusTip("Fetch links made at other counters or in the dashboard")
         self.export_action = QAction("&Export…", self)
-        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setShortcut(QKeySequence(shortcuts.EXPORT))
         self.export_action.setStatusTip("Save the links shown as a CSV file for the accountant")
         self.find_action = QAction("&Find a link", self)
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
@@ -165,6 +167,7 @@ class HistoryController(QObject):
         file_menu.insertAction(anchor, self.export_action)
         file_menu.insertSeparator(anchor)
         find_menu(window, "&Edit").addAction(self.find_action)
+        WindowKeysFirst([shortcuts.EXPORT], self).watch(window.findChildren(QLineEdit))
         for action in (self.refresh_action, self.export_action):
             action.setEnabled(False)
 
@@ -287,6 +290,7 @@ class HistoryController(QObject):
         if job_id == self._open_job and isinstance(result, Opened):
             self._open_job = None
             self.path = result.path
+            log.info("recent links open: %s", result.path)
             if result.search_note:
                 log.info("%s", result.search_note)
             self.refresh_action.setEnabled(True)

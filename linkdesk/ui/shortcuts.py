@@ -7,7 +7,10 @@ and the help list cannot disagree. The help list is read from the window's own a
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction, QKeySequence
+from collections.abc import Iterable
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
 
 NEW_LINK = QKeySequence.StandardKey.New  # Ctrl+N
@@ -62,6 +65,32 @@ def make_action(
         action.setToolTip(tip)
     action.setStatusTip(tip)
     return action
+
+
+class WindowKeysFirst(QObject):
+    """Gives some of the window's keys precedence over a text field's editing keys.
+
+    On Linux a text field reads Ctrl+E as "end of line" and claims it before a menu's
+    shortcut can fire, and the cursor is nearly always in a field. Watching the window's
+    fields with this filter, Ctrl+E exports wherever the cursor is; the fields keep all
+    their other keys.
+    """
+
+    def __init__(self, keys: Iterable[str], parent: QObject) -> None:
+        super().__init__(parent)
+        self._keys = {QKeySequence(key)[0].toCombined() for key in keys}
+
+    def watch(self, widgets: Iterable[QWidget]) -> None:
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        # Left unaccepted, the key goes on to the shortcuts instead of to the field.
+        return (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.keyCombination().toCombined() in self._keys
+        )
 
 
 def find_or_add_menu(window: QMainWindow, title: str) -> QMenu:

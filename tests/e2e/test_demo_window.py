@@ -35,3 +35,26 @@ def test_typed_amount_and_enter_show_a_qr_that_decodes_to_the_link(tmp_path):
 
             xdotool(display, "key", "ctrl+q")
             assert app.wait(timeout=15) == 0, "".join(seen)
+
+
+def test_ctrl_e_in_the_amount_field_opens_the_export(tmp_path):
+    """On X11 a text field claims Ctrl+E (end of line); the window keeps it for Export."""
+    require("Xvfb", "xdotool")
+    with xvfb() as display:
+        env = desktop_environment(tmp_path, display)
+        with running(DEMO_COMMAND, env) as (app, lines, seen):
+            wait_for(lines, READY, seen)
+            wait_for(lines, "recent links open", seen)
+            window = xdotool(display, "search", "--sync", "--onlyvisible", "--name", "^linkdesk")
+            xdotool(display, "windowfocus", "--sync", window.splitlines()[0])
+            xdotool(display, "type", "--delay", "40", "12")
+            xdotool(display, "key", "ctrl+e")
+            # Waits until the dialog is on screen (30 s at most, then the test fails).
+            dialog = xdotool(
+                display, "search", "--sync", "--onlyvisible", "--name", "^Export links$"
+            )
+            xdotool(display, "windowfocus", "--sync", dialog.splitlines()[0])
+            xdotool(display, "key", "Escape")
+            xdotool(display, "windowfocus", "--sync", window.splitlines()[0])
+            xdotool(display, "key", "ctrl+q")
+            assert app.wait(timeout=15) == 0, "".join(seen)

@@ -6,6 +6,7 @@ import csv
 from datetime import timedelta
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
@@ -131,3 +132,17 @@ def test_a_name_typed_without_csv_is_saved_as_csv(qtbot, hwindow, tmp_path):
     rows = read_csv(tmp_path / "for the accountant.csv")
     assert len(rows) == 1 + history.model.rowCount()
     assert not (tmp_path / "for the accountant").exists()
+
+
+@pytest.mark.parametrize("field", ["amount", "description", "search"])
+def test_ctrl_e_exports_from_a_text_field(qtbot, hwindow, field):
+    """Wherever the cursor is. (On X11 a field claims Ctrl+E as "end of line"; the
+    offscreen platform does not, so tests/e2e checks that case on Xvfb.)"""
+    widget = hwindow.history.view.search if field == "search" else getattr(hwindow.form, field)
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus)
+    qtbot.keyClick(widget, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    dialog = hwindow.findChild(QFileDialog, "exportFileDialog")
+    assert dialog is not None
+    assert dialog.isVisible()
+    dialog.reject()
