@@ -104,7 +104,10 @@ def _exit_code(error: errors.LinkdeskError) -> int:
 
 @contextmanager
 def _client(args: argparse.Namespace) -> Iterator[BillingClient]:
-    if getattr(args, "demo", False):
+    demo = getattr(args, "demo", False)
+    # Checked in demo mode too, as the window does: the same command line is refused alike.
+    base_url = resolve_base_url(getattr(args, "api_base", None), os.environ, demo=demo)
+    if demo:
         from linkdesk.demo import DEMO_KEY, start_demo
 
         emulator, base_url = start_demo()
@@ -114,7 +117,6 @@ def _client(args: argparse.Namespace) -> Iterator[BillingClient]:
         finally:
             emulator.stop()
         return
-    base_url = resolve_base_url(getattr(args, "api_base", None), os.environ)
     key = os.environ.get(KEY_ENV, "").strip()
     if key:
         from linkdesk.core.secrets import check_key

@@ -135,6 +135,26 @@ def test_malformed_key_in_the_environment_exits_2(emulator):
     assert "sk_test_short" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--api-base", "http://127.0.0.1:abc/v1", "methods"], {}),
+        (["methods"], {"LINKDESK_API_BASE": "http://[::1/v1"}),
+        (["--demo", "--api-base", "http://[::1/v1", "methods"], {}),
+    ],
+)
+def test_an_unusable_api_address_is_one_sentence_and_exit_2(args, env):
+    result = linkdesk(*args, **env)
+    assert_one_line_failure(result, 2)
+    assert "API address" in result.stderr
+
+
+def test_the_demo_does_not_read_the_api_address_from_the_environment():
+    # The demo runs its own emulator: a developer's leftover setting must not stop it.
+    result = linkdesk("--demo", "methods", key=None, LINKDESK_API_BASE="http://[::1/v1")
+    assert result.returncode == 0, result.stderr
+
+
 def test_key_billing_io_refuses_exits_5():
     server = ScriptedServer().start()
     refusal = b'{"error":{"type":"authentication_error","code":"api_key_revoked"}}'

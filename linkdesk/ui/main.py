@@ -142,7 +142,7 @@ def _run(
     data_dir: str | None,
 ) -> int:
     try:
-        base_url = resolve_base_url(api_base, os.environ)
+        base_url = resolve_base_url(api_base, os.environ, demo=demo)
     except ConfigurationError as exc:
         print(f"linkdesk: {exc.message}", file=sys.stderr)
         return EXIT_CONFIGURATION

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from linkdesk import __version__
 from linkdesk.core import api, billing, errors
@@ -427,6 +429,65 @@ def test_accepted_base_urls(url):
 def test_refused_base_urls(url):
     with pytest.raises(errors.ConfigurationError):
         check_base_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1/v1",
+        "http://[::1]x/v1",
+        "http://[not-an-address]/v1",
+        "http://127.0.0.1:abc/v1",
+        "http://127.0.0.1:99999/v1",
+        "http://127.0.0.1:0/v1",
+        "http://127.0.0.1:-1/v1",
+        "http://:8080/v1",
+        "https:///v1",
+        "https://api.billing .io/v1",
+        "https://api.billing.io/v 1",
+        "https://api.billing.io\t/v1",
+        "https://api.\udce9.io/v1",
+        "https://300.1.1.1/v1",
+        "https://☃.example/v1",
+        "https://api.billing.io@elsewhere.example/v1",
+        "https://api.billing.io/v1?x=1",
+        "https://" + "a" * 3000 + ".io/v1",
+    ],
+)
+def test_addresses_the_http_client_cannot_use_are_one_sentence(url):
+    with pytest.raises(errors.ConfigurationError) as refused:
+        check_base_url(url)
+    assert refused.value.message.startswith("The ")
+    assert refused.value.message.count(".") >= 1
+    assert url.strip() not in refused.value.message
+
+
+URL_PIECES = st.sampled_from(
+    ["http://", "https://", "[", "]", "::1", "127.0.0.1", "localhost", "api.billing.io",
+     ":", "8080", "99999", "0", "abc", "/", "v1", "@", "?", "#", " ", "%", "é", "-", "."]
+)  # fmt: skip
+
+
+@given(st.lists(URL_PIECES, max_size=8).map("".join) | st.text(max_size=40))
+def test_every_address_accepted_is_one_the_http_client_can_use(text):
+    try:
+        url = check_base_url(text)
+    except errors.ConfigurationError:
+        return
+    parsed = httpx.URL(url + "/")
+    assert parsed.scheme in {"http", "https"}
+    assert parsed.host
+    assert parsed.port is None or 1 <= parsed.port <= 65535
+    with httpx.Client(base_url=url + "/") as http:
+        assert http.build_request("GET", "payment-methods").url.host == parsed.host
+
+
+def test_where_a_bad_address_came_from_is_named():
+    with pytest.raises(errors.ConfigurationError, match="check --api-base"):
+        resolve_base_url("http://[::1/v1", {})
+    env = {"LINKDESK_API_BASE": "http://127.0.0.1:abc/v1"}
+    with pytest.raises(errors.ConfigurationError, match="check LINKDESK_API_BASE"):
+        resolve_base_url(None, env)
 
 
 def test_base_url_precedence():

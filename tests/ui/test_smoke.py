@@ -83,3 +83,24 @@ def test_a_bad_api_address_is_one_sentence_and_exit_2(tmp_path):
     result = run_linkdesk(tmp_path, "--smoke", "--api-base", "ftp://example.com")
     assert result.returncode == 2
     assert result.stderr.strip().startswith("linkdesk: The API address must")
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        pytest.param(("--smoke",), {"LINKDESK_API_BASE": "http://[::1/v1"}, id="brackets"),
+        pytest.param(("--smoke", "--api-base", "http://127.0.0.1:abc/v1"), {}, id="port"),
+        pytest.param(("--demo", "--smoke", "--api-base", "http://[::1/v1"), {}, id="demo"),
+    ],
+)
+def test_an_unusable_api_address_is_one_sentence_not_a_traceback(tmp_path, args, env):
+    result = run_linkdesk(tmp_path, *args, **env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().startswith("linkdesk: The ")
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_the_demo_window_does_not_read_the_api_address_from_the_environment(tmp_path):
+    result = run_linkdesk(tmp_path, "--demo", "--smoke", LINKDESK_API_BASE="http://[::1/v1")
+    assert result.returncode == 0, result.stderr
+    assert READY in result.stderr
