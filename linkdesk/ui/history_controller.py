@@ -142,8 +142,11 @@ class HistoryController(QObject):
         self.splitter.setStretchFactor(1, 2)
         self.view.setMinimumHeight(130)
         split = saved_state(window.services.settings, HISTORY_SPLIT)
-        if split is not None:
-            self.splitter.restoreState(split)
+        if split is None or not self.splitter.restoreState(split):
+            # The first time: a third of the height for the recent links, the rest for
+            # the new link and its QR code (the splitter keeps each side's minimum).
+            total = top.height()
+            self.splitter.setSizes([total - total // 3, total // 3])
         window.setCentralWidget(self.splitter)
         # Now, not on the next turn of the event loop as the window's layout would: the
         # form moved into the splitter must not be hidden while the cashier types.

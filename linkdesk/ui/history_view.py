@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -33,18 +35,24 @@ ENVIRONMENTS = (("Test and live", None), ("Live", Environment.LIVE))
 ENVIRONMENTS += (("Test", Environment.SANDBOX),)
 REMOVE_NOTE = "Removed from this computer's history; billing.io keeps the link (it has no delete)."
 
-# Widths in average characters: enough for "28 Dec 2025 14:35", "$20,000.00", "USDC on
-# Arbitrum", "active, 59 min left"; the URL column takes what is left.
-_WIDTHS = {
-    HistoryColumn.CREATED: 17,
-    HistoryColumn.AMOUNT: 10,
-    HistoryColumn.DESCRIPTION: 24,
-    HistoryColumn.METHOD: 18,
-    HistoryColumn.STATE: 19,
-    HistoryColumn.ENVIRONMENT: 5,
-    HistoryColumn.SOURCE: 9,
-    HistoryColumn.URL: 30,
+# Each column is as wide as its longest usual text; the description and the link share
+# what is left.
+_WIDEST = {
+    HistoryColumn.CREATED: "28 Dec 2025 14:35",
+    HistoryColumn.AMOUNT: "$100,000.00",
+    HistoryColumn.METHOD: "USDC on Arbitrum",
+    HistoryColumn.STATE: "active, 59 min left",
+    HistoryColumn.ENVIRONMENT: "LIVE",
+    HistoryColumn.SOURCE: "billing.io",
 }
+
+
+class _MiddleElided(QStyledItemDelegate):
+    """Cuts a long link in its middle, keeping the id at its end that tells links apart."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: object) -> None:  # noqa: N802 - Qt override
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
 
 
 class HistoryView(QWidget):
@@ -90,6 +98,8 @@ class HistoryView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
+        # Tab leaves the table for the next control; the arrows move between rows.
+        self.table.setTabKeyNavigation(False)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.setAccessibleName("Recent links")
@@ -101,10 +111,15 @@ class HistoryView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setHighlightSections(False)
-        header.setStretchLastSection(True)
-        char = self.fontMetrics().averageCharWidth()
-        for column, chars in _WIDTHS.items():
-            self.table.setColumnWidth(column, chars * char + 12)
+        for shared in (HistoryColumn.DESCRIPTION, HistoryColumn.URL):
+            header.setSectionResizeMode(shared, QHeaderView.ResizeMode.Stretch)
+        self._url_delegate = _MiddleElided(self.table)
+        self.table.setItemDelegateForColumn(HistoryColumn.URL, self._url_delegate)
+        metrics = self.fontMetrics()
+        for column, text in _WIDEST.items():
+            heading = str(model.headerData(column, Qt.Orientation.Horizontal))
+            widest = max(metrics.horizontalAdvance(text), metrics.horizontalAdvance(heading))
+            self.table.setColumnWidth(column, widest + 16)
 
         self.copy_url_action = QAction("Copy &link", self)
         self.copy_id_action = QAction("Copy &id", self)

@@ -85,6 +85,15 @@ KEYS_HINT = (
 MESSAGE_MS = 8000
 
 
+def first_size(available: QSize) -> QSize:
+    """The window's size on a first start: most of a laptop's screen, not all of a large
+    one, and never under 900 × 620."""
+    return QSize(
+        min(max(900, available.width() * 4 // 5), 1280),
+        min(max(620, available.height() * 17 // 20), 900),
+    )
+
+
 class FormColumn(QScrollArea):
     """The column of the form: it scrolls when a short window cannot show all of it (a
     banner and a problem under each field, say) instead of squeezing the notes into each
@@ -143,11 +152,11 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.services = services
         self.setObjectName("mainWindow")
-        self.resize(900, 620)
-        # Where the cashier left it last time; Qt moves it onto a screen that still exists.
+        # Where the cashier left it last time (Qt moves it onto a screen that still
+        # exists); the first time, a size for the screen it opens on.
         geometry = saved_state(services.settings, WINDOW_GEOMETRY)
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(first_size(self.screen().availableGeometry().size()))
         # The least width is what the form and the result need (their layouts say), so a
         # narrow window never squeezes them; only the height has a floor of its own.
         self.setMinimumHeight(540)

@@ -80,13 +80,9 @@ class QrWidget(QWidget):
         return QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(360, 360)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
-        return max(width, self.MINIMUM)
+        # Modest, so the window's first split leaves the recent links room; the code grows
+        # with the space it is given (a phone reads 240 px across a counter with ease).
+        return QSize(240, 240)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         if self._matrix is None or self.scale() < 1:

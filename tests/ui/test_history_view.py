@@ -155,6 +155,32 @@ def test_a_link_expiring_leaves_the_active_filter(qtbot, hwindow, clock):
     assert "$29.99" not in column_texts(hwindow, HistoryColumn.AMOUNT)
 
 
+def test_a_first_start_gives_the_recent_links_a_third_of_the_height(hwindow):
+    top, links = hwindow.history.splitter.sizes()
+    assert links >= (top + links) // 3 - 1
+    assert top >= hwindow.history.splitter.widget(0).minimumSizeHint().height()
+
+
+def test_the_columns_fit_the_usual_window_and_amounts_are_whole(qtbot, hwindow):
+    hwindow.resize(1024, 680)
+    table = hwindow.history.view.table
+    qtbot.waitUntil(lambda: table.viewport().width() > 900)
+    assert not table.horizontalScrollBar().isVisible()
+    wanted = table.fontMetrics().horizontalAdvance("$100,000.00")
+    assert table.columnWidth(HistoryColumn.AMOUNT) > wanted
+    assert table.columnWidth(HistoryColumn.DESCRIPTION) >= table.columnWidth(HistoryColumn.METHOD)
+
+
+def test_tab_leaves_the_table(qtbot, hwindow):
+    table = hwindow.history.view.table
+    hwindow.history.view.select_row(0)
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    assert not table.hasFocus()
+    assert hwindow.history.view.selected_link() is not None
+
+
 def test_selecting_a_row_shows_its_link_copy_and_a_qr_that_scans(qtbot, hwindow):
     hwindow.history.view.select_row(1)
     link = hwindow.result.link

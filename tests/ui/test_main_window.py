@@ -7,7 +7,7 @@ import time
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QApplication
 
 from linkdesk.core.links import LinkRequest
@@ -22,6 +22,7 @@ from linkdesk.ui.main_window import (
     TITLE,
     MainWindow,
     Services,
+    first_size,
 )
 from linkdesk.ui.worker import NO_KEY_MESSAGE, WARM_UP_URL
 from tests.ui.helpers import decode_qr
@@ -242,11 +243,24 @@ def test_the_next_window_opens_at_the_size_and_split_the_cashier_left(qtbot, ope
     qtbot.waitUntil(lambda: second.history.splitter.sizes() == left)
 
 
+@pytest.mark.parametrize(
+    ("screen", "window"),
+    [
+        ((800, 600), (900, 620)),  # never smaller than the form and a QR code need
+        ((1366, 728), (1092, 620)),
+        ((1920, 1040), (1280, 884)),
+        ((3840, 2120), (1280, 900)),  # not the whole of a large screen
+    ],
+)
+def test_the_first_window_is_sized_for_its_screen(screen, window):
+    assert first_size(QSize(*screen)) == QSize(*window)
+
+
 def test_a_saved_size_that_cannot_be_read_gives_the_usual_window(open_window, services):
     services.settings.set(WINDOW_GEOMETRY, "not what Qt saved")
     services.settings.set(HISTORY_SPLIT, "@@@")
     window = open_window(services)
-    assert (window.width(), window.height()) == (900, 620)
+    assert window.size() == first_size(window.screen().availableGeometry().size())
     top, links = window.history.splitter.sizes()
     assert top > 0
     assert links > 0
