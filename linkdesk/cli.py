@@ -43,6 +43,14 @@ EXIT_UNREACHABLE = 4
 EXIT_NO_KEY = 5
 
 KEY_ENV = "BILLING_API_KEY"
+NO_KEYRING = (
+    "This computer has no secure keyring to keep the key in, so it was not saved; set "
+    f"the {KEY_ENV} environment variable to the key instead."
+)
+KEY_REFUSED = (
+    "The system keyring did not take the key (it may be locked), so it was not saved; "
+    f"unlock the keyring and run `linkdesk key set` again, or set {KEY_ENV} to the key."
+)
 
 
 class _Failure(Exception):
@@ -327,11 +335,15 @@ def _key(args: argparse.Namespace, stdin: TextIO) -> int:
     store = _store()
     if args.action == "set":
         key = _read_key(stdin)
-        environment = store.save(key)
-        where = "the system keyring" if store.persistent else "memory only (no keyring)"
-        print(f"Saved the {environment.value} key {_mask(key)} in {where}.")
-        if store.problem:
-            _fail(store.problem)
+        # The window may keep a key it could not store until it closes; this process
+        # ends now, so a key the keyring did not take is simply lost.
+        try:
+            environment = store.save(key)
+        except errors.SecretStoreError:
+            raise _Failure(KEY_REFUSED, EXIT_NO_KEY) from None
+        if not store.persistent:
+            raise _Failure(NO_KEYRING, EXIT_NO_KEY)
+        print(f"Saved the {environment.value} key {_mask(key)} in the system keyring.")
         return EXIT_OK
     if args.action == "clear":
         targets = [Environment(args.environment)] if args.environment else list(Environment)

@@ -189,12 +189,28 @@ def test_no_key_anywhere_exits_5(emulator):
     assert "linkdesk key set" in result.stderr
 
 
-def test_key_set_reads_stdin_and_keeps_it_in_memory_without_a_keyring():
+def test_key_set_without_a_keyring_says_the_key_was_not_kept_and_fails():
+    # The process ends at once: a key held "in memory" would already be gone.
     result = linkdesk("key", "set", key=None, stdin="sk_test_FromStdinFAKE00000000\n")
-    assert result.returncode == 0, result.stderr
+    assert_one_line_failure(result, 5)
     assert "sk_test_FromStdinFAKE00000000" not in result.stdout + result.stderr
-    assert "sk_test_…0000" in result.stdout
-    assert "memory only" in result.stdout
+    assert "not saved" in result.stderr
+    assert "BILLING_API_KEY" in result.stderr
+    assert result.stdout == ""
+
+
+def test_key_set_into_a_locked_keyring_fails_in_one_sentence(monkeypatch, capsys):
+    backend = MemoryKeyring()
+    backend.fail_with(operations=["set"])
+    monkeypatch.setattr(cli, "_store", lambda: SecretStore(backend=backend))
+    stdin = io.StringIO("sk_test_" + "LockedShopFAKE0000000\n")
+    assert cli.run(build_parser().parse_args(["key", "set"]), stdin=stdin) == 5
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "not saved" in err
+    assert "unlock the keyring" in err
+    assert "LockedShopFAKE" not in err
 
 
 def test_key_set_rejects_a_malformed_key_without_echoing_it():
