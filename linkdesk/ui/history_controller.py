@@ -308,10 +308,16 @@ class HistoryController(QObject):
             link = self._record_jobs.pop(job_id)
             self._pending_select = link.id
             self.recorded.emit(result)
+            # The link just made is shown first and selected, whatever was searched for.
+            self.view.show_everything()
             self.requery(refresh=True)
         elif job_id in self._remove_jobs:
             self._remove_jobs.discard(job_id)
             if isinstance(result, StoredLink):
+                shown = self.window.result.link
+                if shown is not None and shown.id == result.id:
+                    self.window.show_link(None, None)
+                self.view.table.clearSelection()
                 self._last_removed = result
                 self.undo_button.show()
                 self.undo_timer.start()

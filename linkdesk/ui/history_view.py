@@ -162,6 +162,16 @@ class HistoryView(QWidget):
             environment=self.environment.currentData(),
         )
 
+    def show_everything(self) -> None:
+        """No search and no filter, without a query per field (the caller asks once)."""
+        for widget in (self.search, self.state, self.environment):
+            widget.blockSignals(True)
+        self.search.clear()
+        self.state.setCurrentIndex(0)
+        self.environment.setCurrentIndex(0)
+        for widget in (self.search, self.state, self.environment):
+            widget.blockSignals(False)
+
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()

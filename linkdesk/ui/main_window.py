@@ -541,8 +541,9 @@ class MainWindow(QMainWindow):
         else:
             self.load_methods()
 
-    def show_link(self, link: PaymentLink, environment: Environment | None) -> None:
-        """Show `link` in the result pane; Copy QR, Save, Print and Share act on it."""
+    def show_link(self, link: PaymentLink | None, environment: Environment | None) -> None:
+        """Show `link` in the result pane (None: empty it); Copy QR, Save, Print and Share
+        act on it."""
         self.result.show_link(link, environment)
         self.result_actions.set_link(link)
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from linkdesk.core.history import HistoryError, LinkHistory, Source, StateFilter
+from linkdesk.core.history import HistoryError, HistoryFilter, LinkHistory, Source, StateFilter
 from linkdesk.core.links import Environment
 from linkdesk.ui.history_controller import UNDO_MS
 from linkdesk.ui.history_model import HistoryColumn
@@ -283,6 +283,38 @@ def test_a_created_link_is_recorded_with_its_method_name_and_shown_first(
     assert history.view.selected_link().id == hwindow.result.link.id
     with LinkHistory.open_reader(history_file) as reader:
         assert reader.get(stored.id).description == "Espresso doppio"
+
+
+def test_a_link_made_during_a_search_is_shown_with_the_search_cleared(qtbot, hwindow):
+    history = hwindow.history
+    view = history.view
+    wait_shown(qtbot, hwindow, lambda: view.search.setText("table 4"))
+    wait_shown(
+        qtbot,
+        hwindow,
+        lambda: view.environment.setCurrentIndex(view.environment.findData(Environment.LIVE)),
+    )
+    assert history.model.rowCount() == 1
+    qtbot.keyClicks(hwindow.form.amount, "2.80")
+    with qtbot.waitSignal(history.recorded, timeout=10_000) as recorded:
+        qtbot.keyClick(hwindow.form.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: history.settled and history.model.rowCount() == 7)
+    assert view.search.text() == ""
+    assert view.current_filter() == HistoryFilter()
+    assert history.model.link_at(0).id == recorded.args[0].id
+    assert view.selected_link().id == hwindow.result.link.id == recorded.args[0].id
+
+
+def test_removing_the_link_on_show_empties_the_result_pane(qtbot, hwindow):
+    history = hwindow.history
+    history.view.select_row(1)
+    assert hwindow.result.link is not None
+    with qtbot.waitSignal(history.removed, timeout=10_000):
+        history.view.remove_action.trigger()
+    qtbot.waitUntil(lambda: history.settled and history.model.rowCount() == 5)
+    assert hwindow.result.link is None
+    assert history.view.selected_link() is None
+    assert not hwindow.result_actions.copy_qr.isEnabled()
 
 
 def test_a_link_whose_save_fails_is_still_shown_and_copyable(qtbot, hwindow, monkeypatch):
