@@ -133,6 +133,8 @@ def child(data_dir: str) -> None:
     table.viewport().repaint()
     shown = time.perf_counter()
     wait_until(lambda: window.form.methods_ready)
+    # The exact count may follow the first page ("5,000+ links" until then).
+    wait_until(lambda: not history.view.count.text().endswith("+ links"))
     rows = history.model.rowCount()
     memory = {"shown": rss_kib()}
     probe_timer.start(1)
