@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QSizePolicy, QSpacerItem, QVBoxLayout, QWidget
 # reading them with os is also some 5 ms quicker at start than importlib.resources.
 RESOURCES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "resources")
 STYLE_SHEET = "linkdesk.qss"
+DARK_STYLE_SHEET = "linkdesk-dark.qss"
 
 
 def resource_text(name: str) -> str | None:
@@ -42,14 +43,23 @@ def resource_path(name: str) -> str | None:
 
 
 @cache
-def style_sheet() -> str:
-    """linkdesk's stylesheet; empty (the theme alone) if the file is missing."""
-    return resource_text(STYLE_SHEET) or ""
+def style_sheet(dark: bool = False) -> str:
+    """linkdesk's stylesheet, with its dark-theme colours when `dark`; empty (the theme
+    alone) if the file is missing."""
+    sheet = resource_text(STYLE_SHEET) or ""
+    if sheet and dark:
+        sheet += "\n" + (resource_text(DARK_STYLE_SHEET) or "")
+    return sheet
+
+
+def is_dark(widget: QWidget) -> bool:
+    """Whether the widget's theme is dark: light text on a dark window."""
+    return widget.palette().window().color().lightness() < 128
 
 
 def styled(widget: QWidget) -> None:
     """Give a widget (and its children) linkdesk's stylesheet; see above."""
-    sheet = style_sheet()
+    sheet = style_sheet(is_dark(widget))
     if sheet:
         widget.setStyleSheet(sheet)
 

@@ -3,6 +3,7 @@ the top (linkdesk.ui.style)."""
 
 from __future__ import annotations
 
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from linkdesk.ui.banner import Banner
@@ -13,6 +14,7 @@ from linkdesk.ui.style import at_top, style_sheet
 from tests.ui.helpers import to_pil
 
 ERROR_RED = (0xC6, 0x28, 0x28)
+DARK_ERROR_RED = (0xFF, 0x8A, 0x80)
 TEST_ORANGE = (0xB3, 0x5C, 0x00)
 
 
@@ -36,6 +38,24 @@ def test_a_note_in_error_is_red_and_a_hint_is_not(qtbot):
     note.set_error("")
     note.set_hint("A quiet hint.")
     assert ERROR_RED not in colours(note)
+
+
+def test_a_note_in_error_is_a_lighter_red_on_a_dark_theme(qtbot, qapp):
+    light = qapp.palette()
+    dark = QPalette(light)
+    dark.setColor(QPalette.ColorRole.Window, QColor("#232629"))
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#eff0f1"))
+    qapp.setPalette(dark)
+    try:
+        note = Note()
+        qtbot.addWidget(note)
+        note.set_error("Type an amount of at least 0.01, such as 29.99.")
+        note.show()
+        found = colours(note)
+    finally:
+        qapp.setPalette(light)
+    assert DARK_ERROR_RED in found
+    assert ERROR_RED not in found
 
 
 def test_a_badge_wears_its_colour(qtbot):
