@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from linkdesk.core.errors import InvalidInput, MalformedResponse
-from linkdesk.core.money import AmountError, format_usd, parse_amount
+from linkdesk.core.money import LARGEST_API_AMOUNT, AmountError, format_usd, parse_amount
 
 MAX_DESCRIPTION = 512
 MIN_LIFETIME = 300
@@ -188,7 +188,7 @@ class PaymentLink:
                 and not link_id.isspace()
                 and _URL(url)
                 and amount.is_finite()
-                and amount >= 0
+                and 0 <= amount <= LARGEST_API_AMOUNT
             ):
                 method = get("payment_method_id")
                 description = get("description")
@@ -328,6 +328,8 @@ def _optional_str(obj: Mapping[str, Any], field: str) -> str | None:
 
 
 def _to_decimal(value: object) -> Decimal | None:
+    """An amount billing.io sent, or None when it is not a finite number within
+    `LARGEST_API_AMOUNT` either way (``1e400`` is a JSON number, but no amount)."""
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         return None
     if isinstance(value, float) and not math.isfinite(value):
@@ -337,7 +339,7 @@ def _to_decimal(value: object) -> Decimal | None:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    return number if number.is_finite() and abs(number) <= LARGEST_API_AMOUNT else None
 
 
 def _required_amount(obj: Mapping[str, Any], field: str, what: str) -> Decimal:

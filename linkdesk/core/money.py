@@ -29,6 +29,12 @@ from linkdesk.core.errors import LinkdeskError
 MIN_AMOUNT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000000.00")
 CENT = Decimal("0.01")
+# The largest amount linkdesk reads from billing.io (a minimum, a maximum, a link's amount):
+# a thousand trillion dollars, a million times `MAX_AMOUNT`, so no real limit comes near,
+# while an amount at most this large still fits in Decimal's 28 digits with its cents.
+# Anything larger in an answer is malformed (see linkdesk.core.links).
+LARGEST_API_AMOUNT = Decimal(10) ** 15
+_WRITTEN_OUT_DIGITS = 28
 _MAX_TYPED_LENGTH = 40
 
 _GROUP_SPACES = {" ", "\u00a0", "\u202f", "\u2009", "'", "\u2019"}
@@ -146,5 +152,13 @@ def format_amount(amount: Decimal) -> str:
 
 
 def format_usd(amount: Decimal) -> str:
-    """What a person reads: ``$1,234.50``."""
-    return f"${amount.quantize(CENT):,.2f}"
+    """What a person reads: ``$1,234.50``.
+
+    Never raises: an amount of 28 digits or more before the point, which no real amount
+    has (billing.io's answers are held to `LARGEST_API_AMOUNT`), reads like ``$1.00E+400``
+    rather than as hundreds of digits, or as the error quantize gives beyond 28 digits.
+    """
+    if amount.is_finite() and amount.adjusted() >= _WRITTEN_OUT_DIGITS:
+        return f"${amount:.2E}"
+    # Rounded as quantize(CENT) would, half to even, but in format's own precision.
+    return f"${amount:,.2f}"

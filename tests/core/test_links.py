@@ -20,6 +20,7 @@ from linkdesk.core.links import (
     clean_description,
     parse_timestamp,
 )
+from linkdesk.core.money import LARGEST_API_AMOUNT, format_usd
 
 LINK = {
     "id": "pl_0123456789abcdef01234567",
@@ -169,6 +170,52 @@ def test_payment_method_label_and_limits():
     named = PaymentMethod.from_api({"id": "pm_2", "display_name": "Shop wallet"})
     assert named.label == "Shop wallet"
     assert PaymentMethod.from_api({"id": "pm_3"}).label == "pm_3"
+
+
+@pytest.mark.parametrize(
+    "huge",
+    [Decimal("1e400"), Decimal("1000000000000000.01"), "1e400", 10**16, Decimal("9" * 500)],
+)
+def test_an_amount_beyond_any_real_one_is_malformed(huge):
+    # JSON's 1e400 is a finite Decimal; shown as money it used to raise InvalidOperation.
+    with pytest.raises(MalformedResponse):
+        PaymentLink.from_api({**LINK, "amount_usd": huge})
+    with pytest.raises(MalformedResponse):
+        PaymentLink._from_api_carefully({**LINK, "amount_usd": huge})
+    method = PaymentMethod.from_api({"id": "pm_1", "min_amount_usd": huge, "max_amount_usd": huge})
+    assert method.min_amount_usd is None
+    assert method.max_amount_usd is None
+    assert method.limits_hint == ""
+
+
+def test_the_largest_amount_read_is_still_shown_to_the_cent():
+    largest = PaymentLink.from_api({**LINK, "amount_usd": LARGEST_API_AMOUNT})
+    assert format_usd(largest.amount_usd) == "$1,000,000,000,000,000.00"
+    method = PaymentMethod.from_api({"id": "pm_1", "max_amount_usd": "1e15"})
+    assert method.limits_hint == "at most $1,000,000,000,000,000.00"
+
+
+# The JSON numbers billing.io's answers are decoded into, extremes included.
+amounts = st.decimals(allow_nan=True, allow_infinity=True) | st.builds(
+    lambda digits, exponent: Decimal(f"{digits}e{exponent}"),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.integers(min_value=-1000, max_value=1000),
+)
+
+
+@given(amounts, amounts, amounts)
+def test_amounts_that_are_read_can_always_be_shown(amount, low, high):
+    try:
+        link = PaymentLink.from_api({**LINK, "amount_usd": amount})
+    except MalformedResponse:
+        pass
+    else:
+        assert format_usd(link.amount_usd).startswith("$")
+    method = PaymentMethod.from_api({"id": "pm_1", "min_amount_usd": low, "max_amount_usd": high})
+    assert isinstance(method.limits_hint, str)
+    for typed in (Decimal("0.01"), Decimal("29.99"), Decimal("1000000000.00")):
+        problem = method.limit_problem(typed)
+        assert problem is None or problem.endswith(".")
 
 
 json_values = st.recursive(

@@ -95,6 +95,23 @@ def test_formatting():
     assert format_usd(Decimal("0.01")) == "$0.01"
 
 
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_format_usd_never_raises_for_a_finite_amount(amount):
+    text = format_usd(amount)
+    assert text.startswith("$") or text.startswith("$-")
+    assert len(text) < 60
+
+
+def test_format_usd_rounds_to_the_cent_and_shows_the_absurd_briefly():
+    assert format_usd(Decimal("9.995")) == "$10.00"
+    assert format_usd(Decimal("0.005")) == "$0.00"
+    assert format_usd(Decimal("123456789012345678901234567.125")) == (
+        "$123,456,789,012,345,678,901,234,567.12"
+    )
+    assert format_usd(Decimal("1e400")) == "$1.00E+400"
+    assert format_usd(Decimal("1e-400")) == "$0.00"
+
+
 cents = st.integers(min_value=1, max_value=int(MAX_AMOUNT * 100))
 
 
