@@ -150,8 +150,10 @@ class LinkForm(QWidget):
         self.description = QLineEdit()
         self.description.setObjectName("description")
         self.description.setPlaceholderText("Optional: shown to the customer")
-        # A cap, not just a check: a 10 MB paste must not be laid out by the line edit.
-        self.description.setMaxLength(MAX_DESCRIPTION)
+        # A cap, not just a check: a 10 MB paste must not be laid out by the line edit. The
+        # field counts UTF-16 units (an emoji is two) and billing.io counts characters: room
+        # for the longest description, cut to length in on_description_text_changed.
+        self.description.setMaxLength(2 * MAX_DESCRIPTION)
         self.description.setAccessibleName("Description")
         self.description.setAccessibleDescription(
             "Optional text the customer sees with the payment, such as the order number"
@@ -566,6 +568,11 @@ class LinkForm(QWidget):
 
     @Slot(str)
     def on_description_text_changed(self, text: str) -> None:
+        if len(text) > MAX_DESCRIPTION:
+            self._description_cut = True
+            self.description.setText(text[:MAX_DESCRIPTION])  # comes back here, cut
+            self._revalidate()
+            return
         self._update_description_count()
         if self._description_cut and len(text) < MAX_DESCRIPTION:
             self._description_cut = False

@@ -160,6 +160,18 @@ def test_the_description_counts_down_and_a_long_paste_is_cut_and_said(qtbot, for
     assert form.description_note.text() == "1 character left"
 
 
+@pytest.mark.parametrize(("pasted", "kept", "cut"), [(400, 400, False), (600, 512, True)])
+def test_emoji_count_as_one_character_each(qtbot, form, pasted: int, kept: int, cut: bool):
+    # Each is two UTF-16 units in the field, one character to billing.io.
+    QApplication.clipboard().setText("🧾" * pasted)
+    form.description.setFocus()
+    form.description.paste()
+    assert form.description.text() == "🧾" * kept
+    assert form.description_note.error == (DESCRIPTION_CUT if cut else "")
+    if not cut:
+        assert form.description_note.text() == f"{MAX_DESCRIPTION - kept} characters left"
+
+
 def test_a_ten_megabyte_paste_does_not_freeze_the_form(qtbot, form):
     QApplication.clipboard().setText("0123456789" * 1_000_000)
     form.description.setFocus()
