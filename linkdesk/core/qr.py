@@ -60,6 +60,18 @@ class QrMatrix:
         return self.rows[row][col]
 
 
+TOO_LONG = "This link is too long for a QR code; copy the link and send it instead."
+
+
+def fits(text: str) -> bool:
+    """Whether `text` fits in a QR code (built and cached on the way if it does)."""
+    try:
+        qr_matrix(text)
+    except ValueError:
+        return False
+    return True
+
+
 @lru_cache(maxsize=64)
 def qr_matrix(text: str) -> QrMatrix:
     """The QR code of `text` at error correction M, in the smallest version that fits.

@@ -38,6 +38,7 @@ class QrWidget(QWidget):
         self._matrix: QrMatrix | None = None
         self._quiet_zone = 0
         self._image = QImage()
+        self.problem = ""  # why there is no code for the text, in words
         self.setMinimumSize(self.MINIMUM, self.MINIMUM)
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setSizePolicy(policy)
@@ -54,12 +55,16 @@ class QrWidget(QWidget):
         # Imported on first use: qrcode is not needed to show the window.
         from linkdesk.core import qr
 
-        self._matrix = qr.qr_matrix(text) if text else None
+        self._matrix = qr.qr_matrix(text) if text and qr.fits(text) else None
         self._quiet_zone = qr.QUIET_ZONE
         self._image = _code_image(self._matrix, self._quiet_zone) if self._matrix else QImage()
-        self.setAccessibleDescription(
-            f"QR code of the payment link {text}" if text else "No payment link yet."
-        )
+        self.problem = qr.TOO_LONG if text and self._matrix is None else ""
+        if self.problem:
+            self.setAccessibleDescription(self.problem)
+        else:
+            self.setAccessibleDescription(
+                f"QR code of the payment link {text}" if text else "No payment link yet."
+            )
         self.setToolTip(text)
         self.update()
 
@@ -85,6 +90,14 @@ class QrWidget(QWidget):
         return QSize(240, 240)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        if self.problem:
+            from PySide6.QtCore import Qt  # after ready only: see linkdesk.ui.style
+
+            flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+            painter = QPainter(self)
+            painter.drawText(self.rect().adjusted(8, 8, -8, -8), int(flags), self.problem)
+            painter.end()
+            return
         if self._matrix is None or self.scale() < 1:
             return
         painter = QPainter(self)

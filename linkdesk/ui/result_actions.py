@@ -145,6 +145,13 @@ class ResultActions(QObject):
         self._link = link
         for action in self.actions:
             action.setEnabled(link is not None)
+        if link is not None:
+            from linkdesk.core import qr  # with the first link: not needed to start
+
+            if not qr.fits(link.url):
+                # Copy link and e-mail still work; what carries the code does not.
+                for action in (self.copy_qr, self.save_qr, self.print_link):
+                    action.setEnabled(False)
 
     def qr_png(self) -> bytes:
         from linkdesk.core import qr

@@ -267,9 +267,11 @@ class ApiWorker(JobWorker):
     ) -> PaymentLink:
         link = self._require_client().create_payment_link(request, idempotency_key, cancel)
         # Build the QR here, off the GUI thread; QrWidget then finds it in qr_matrix's cache.
-        from linkdesk.core.qr import qr_matrix
+        # A link too long for one is still the link made: it is shown, without a code.
+        from linkdesk.core import qr
 
-        qr_matrix(link.url)
+        if not qr.fits(link.url):
+            log.warning("link %s is too long for a QR code", link.id)
         return link
 
     def do_warm_up(self) -> None:

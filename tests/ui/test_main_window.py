@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import threading
 import time
 from decimal import Decimal
@@ -11,9 +13,10 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QApplication
 
 from linkdesk.core.links import LinkRequest
-from linkdesk.core.qr import qr_matrix
+from linkdesk.core.qr import TOO_LONG, qr_matrix
 from linkdesk.core.settings import HISTORY_SPLIT, LAST_LIFETIME, WINDOW_GEOMETRY
 from linkdesk.ui.link_form import LOADING_METHODS, WAITING_FOR_METHODS, Note
+from linkdesk.ui.main import client_factory
 from linkdesk.ui.main_window import (
     CANCELLED,
     DEMO_FAILED,
@@ -25,6 +28,8 @@ from linkdesk.ui.main_window import (
     first_size,
 )
 from linkdesk.ui.worker import NO_KEY_MESSAGE, WARM_UP_URL
+from tests.scripted_server import Scripted, ScriptedServer
+from tests.ui.conftest import FAST
 from tests.ui.helpers import decode_qr
 
 LINKS = "POST /v1/payment-links"
@@ -516,3 +521,34 @@ def test_closing_while_the_demo_starts_waits_only_for_that_step(
     assert time.monotonic() - started < 3
     assert not window.api.running
     assert emulator.request_count(METHODS) == 0
+
+
+def test_a_link_too_long_for_a_qr_code_is_still_shown_and_copyable(qtbot, open_window, services):
+    """The link exists once billing.io has made it: a failure to draw its code must not
+    look like a failed create (the next Enter would make a second link)."""
+    server = ScriptedServer().start()
+    try:
+        url = "https://pay.billing.io/pl_long?d=" + "é" * 1500  # some 3,000 bytes
+        method = {"id": "pm_x", "display_name": "USDT on Tron", "status": "active"}
+        link = {"id": "pl_" + "a" * 24, "url": url, "amount_usd": 5, "payment_method_id": "pm_x"}
+        server.script.extend(
+            [
+                Scripted(200, json.dumps({"data": [method], "has_more": False}).encode()),
+                Scripted(201, json.dumps(link).encode()),
+            ]
+        )
+        window = open_window(
+            dataclasses.replace(services, client_factory=client_factory(server.base_url, **FAST))
+        )
+        type_and_enter(qtbot, window, "5")
+        assert wait_for_link(qtbot, window).url == url
+        assert window.result.url.text() == url
+        assert window.result.qr.problem == TOO_LONG
+        assert decode_qr(window.result.qr) == []
+        assert window.result_actions.copy_url.isEnabled()
+        assert not window.result_actions.copy_qr.isEnabled()
+        assert not window.result_actions.print_link.isEnabled()
+        assert window.form.amount.text() == ""  # a create that succeeded
+        assert [r.method for r in server.requests].count("POST") == 1
+    finally:
+        server.stop()
