@@ -345,13 +345,17 @@ class LinkForm(QWidget):
         if waiting:
             self.submit()
 
-    def set_methods_failed(self, message: str) -> None:
+    def set_methods_failed(self, message: str, *, needs_key: bool = False) -> None:
         """Say why there are no methods; a create waiting for them is dropped (what was
-        typed stays)."""
+        typed stays). With `needs_key` the button beside them offers to add a key."""
         self._stop_waiting()
         self._methods_ready = False
         self._methods_loading = False
         self._fill_methods([], "Not loaded")
+        what = "Add an API key" if needs_key else "Load the payment methods again"
+        self.method_retry.setText("&Add key…" if needs_key else "&Retry")
+        self.method_retry.setToolTip(what)
+        self.method_retry.setAccessibleName(what)
         self.method_retry.show()
         self.method_note.set_error(message)
 

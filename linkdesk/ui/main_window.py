@@ -271,7 +271,7 @@ class MainWindow(QMainWindow):
         self.settings_action = shortcuts.make_action(
             self,
             "&Settings…",
-            "Shop name, confirmation amount, customer screen, custom lifetime",
+            "Open the settings: shop name, confirmation amount, customer screen, lifetime",
             shortcuts.SETTINGS,
         )
         self.key_action = QAction("&Keys…", self)
@@ -473,7 +473,7 @@ class MainWindow(QMainWindow):
         self.history.on_window_ready()
 
     def _methods_failed(self, message: str) -> None:
-        self.form.set_methods_failed(message)
+        self.form.set_methods_failed(message, needs_key=self._environment is None)
         self.methods_failed.emit(message)
 
     def show_message(self, text: str, timeout_ms: int = MESSAGE_MS) -> None:

@@ -32,6 +32,7 @@ FORM_KEYS: tuple[tuple[str, str], ...] = (
     ("Esc", "Stop waiting while a link is being created; otherwise start a new link"),
     ("Tab, Shift+Tab", "Move to the next or previous field or button"),
     ("Alt + underlined letter", "Jump to that field or button"),
+    ("Delete", "In the recent links: remove the selected link from this computer"),
 )
 
 
@@ -108,6 +109,7 @@ def window_shortcuts(window: QMainWindow) -> list[tuple[str, str]]:
     """(keys, what they do) for the form's keys and every menu action that has a shortcut."""
     rows = list(FORM_KEYS)
     seen: set[str] = set()
+    explained = {key for keys, _what in FORM_KEYS for key in keys.split(", ")}
 
     def walk(menu: QMenu) -> None:
         for action in menu.actions():
@@ -115,6 +117,7 @@ def window_shortcuts(window: QMainWindow) -> list[tuple[str, str]]:
                 walk(action.menu())  # type: ignore[arg-type]
                 continue
             keys = [key_text(k) for k in action.shortcuts() if not k.isEmpty()]
+            keys = [key for key in keys if key not in explained]  # Esc: said above
             if not keys or action.text() in seen:
                 continue
             seen.add(action.text())

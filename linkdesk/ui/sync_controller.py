@@ -103,6 +103,7 @@ class SyncController(QObject):
         self._job: int | None = None
         self._progress: Progress | None = None
         self._paused = False  # stopped for a create: starts again after it
+        self._quiet = False  # started by linkdesk itself: "no new links" goes unsaid
         self._waiting_for_client = False
         self._stopped = False
         self.strip.cancel_requested.connect(self.on_strip_cancel_requested)
@@ -136,6 +137,7 @@ class SyncController(QObject):
                 self.window.show_message(NO_KEY)
             return False
         self._paused = False
+        self._quiet = quiet
         self._progress = Progress(self)
         self._progress.changed.connect(self.on_progress_changed)
         self._job = self.window.api.run_with_client(
@@ -199,7 +201,7 @@ class SyncController(QObject):
         new = int(getattr(result, "new", 0) or 0)
         if new:
             self.window.show_message(f"Refreshed: {new:,} new link{'s' if new != 1 else ''}.")
-        elif not self._paused:
+        elif not self._paused and not self._quiet:  # asked for, so answered
             self.window.show_message("Refreshed: no new links.", 4000)
         self.finished.emit(result)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
 
 from linkdesk.core.settings import SHOP_NAME
@@ -166,6 +167,12 @@ def test_f1_lists_every_shortcut_of_the_window(qtbot, window):
         for action in menu.actions():
             if not action.shortcut().isEmpty():
                 assert shortcuts.key_text(action.shortcut()) in listed, action.text()
+    keys = [key for row in rows for key in row.split(", ")]
+    assert len(keys) == len(set(keys)), "a key listed twice"
+    assert "Delete" in keys
+    assert rows[shortcuts.key_text(QKeySequence(shortcuts.SETTINGS))].startswith(
+        "Open the settings"
+    )
     dialog.reject()
     qtbot.waitUntil(lambda: window.shortcuts_dialog is None)
 

@@ -39,6 +39,24 @@ def test_links_made_elsewhere_appear_after_the_start_sync_marked_as_such(
     assert history.refresh_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Refresh)
 
 
+def test_only_a_refresh_asked_for_says_there_was_nothing_new(
+    qtbot, open_window, services, emulator, tmp_path
+):
+    path = tmp_path / "history.sqlite3"
+    window = open_window(
+        history_services(services, path, Clock(datetime.now(UTC)), sync_on_start=True)
+    )
+    history = window.history
+    # The start sync may be over before this line runs: wait on what it leaves behind.
+    qtbot.waitUntil(
+        lambda: emulator.request_count(LINKS) == 1 and not history.sync.running, timeout=15_000
+    )
+    assert "no new links" not in window.statusBar().currentMessage()
+    with qtbot.waitSignal(history.sync.finished, timeout=15_000):
+        history.refresh_action.trigger()
+    assert window.statusBar().currentMessage() == "Refreshed: no new links."
+
+
 def test_a_sync_failing_half_way_shows_what_it_got_and_the_next_refresh_resumes(
     qtbot, open_window, services, emulator, api_key, tmp_path, monkeypatch
 ):
