@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QObject, Signal, Slot, qVersion
@@ -16,6 +17,10 @@ from PySide6.QtWidgets import QDialog, QLabel, QMenu, QVBoxLayout, QWidget
 
 from linkdesk import version
 from linkdesk.logs import log_dir
+from linkdesk.ui.worker import KeyStatus
+
+if TYPE_CHECKING:
+    from linkdesk.ui.worker import KeyService
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +28,7 @@ LICENCE = "Proprietary: all rights reserved, linkdesk developers."
 LICENCE_ID = "LicenseRef-Proprietary"
 SUMMARY = "Payment links with a QR code at the shop counter, for billing.io merchants."
 KEY_PLACE = "In the system keyring, never in a file."
+KEY_IN_MEMORY = "Only in memory until linkdesk closes (no secure keyring); never in a file."
 NO_FOLDER_VIEWER = "This computer has no program to show folders; the logs are in {path}."
 
 
@@ -138,6 +144,10 @@ class AboutDialog(QDialog):
     def on_log_button_clicked(self) -> None:
         open_folder(self.log_folder)
 
+    def show_key_place(self, status: KeyStatus) -> None:
+        """Say where the keys are, as the keyring reports it."""
+        self.fields["Secret key"].setText(KEY_PLACE if status.persistent else KEY_IN_MEMORY)
+
 
 class HelpActions(QObject):
     """Help › Open log folder and Help › About linkdesk, with their slots; `add_to` puts
@@ -145,11 +155,22 @@ class HelpActions(QObject):
 
     notice = Signal(str)  # something to tell in the status bar
 
-    def __init__(self, parent: QWidget | None = None, *, data_folder: Path | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        data_folder: Path | None = None,
+        keys: KeyService | None = None,
+    ) -> None:
         super().__init__(parent)
         self._parent = parent
         self.data_folder = data_folder
         self.dialog: AboutDialog | None = None
+        # Where the key is really kept is the keyring's to say, asked off the GUI thread.
+        self._keys = keys
+        self._status_job: int | None = None
+        if keys is not None:
+            keys.finished.connect(self.on_keys_finished)
         self.log_folder_action = QAction("Open &log folder", self)
         self.log_folder_action.setStatusTip("Show the folder of linkdesk's log files")
         self.about_action = QAction("&About linkdesk", self)
@@ -171,6 +192,15 @@ class HelpActions(QObject):
             self.dialog = AboutDialog(self._parent, data_folder=self.data_folder)
             self.dialog.finished.connect(self.on_dialog_finished)
         self.dialog.open()
+        if self._keys is not None:
+            self._status_job = self._keys.status()
+
+    @Slot(int, object)
+    def on_keys_finished(self, job_id: int, result: object) -> None:
+        if job_id == self._status_job and isinstance(result, KeyStatus):
+            self._status_job = None
+            if self.dialog is not None:
+                self.dialog.show_key_place(result)
 
     @Slot(int)
     def on_dialog_finished(self, _result: int) -> None:

@@ -455,7 +455,9 @@ class MainWindow(QMainWindow):
 
         history = self.services.history
         self.help_actions = HelpActions(
-            self, data_folder=history.path.parent if history and history.path else None
+            self,
+            data_folder=history.path.parent if history and history.path else None,
+            keys=self.keys,
         )
         self.help_actions.add_to(shortcuts.find_or_add_menu(self, "&Help"))
         self.help_actions.notice.connect(self.show_message)

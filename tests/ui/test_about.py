@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,11 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
 from linkdesk import version
+from linkdesk.core.secrets import SecretStore
 from linkdesk.logs import LOG_DIR_ENV
 from linkdesk.ui.about import (
+    KEY_IN_MEMORY,
+    KEY_PLACE,
     LICENCE,
     LICENCE_ID,
     NO_FOLDER_VIEWER,
@@ -152,3 +156,18 @@ def test_the_window_has_them_in_its_help_menu(qtbot, window, log_folder, file_ma
     assert dialog is not None
     assert dialog.parent() is window
     dialog.close()
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_about_says_where_the_key_really_is(qtbot, open_window, services, log_folder, secure):
+    if not secure:
+        from keyring.backends.fail import Keyring as NoKeyring
+
+        secrets = SecretStore(backend=NoKeyring())
+        services = dataclasses.replace(services, secrets=secrets)
+    window = open_window(services)
+    window.help_actions.about_action.trigger()
+    field = window.help_actions.dialog.fields["Secret key"]
+    expected = KEY_PLACE if secure else KEY_IN_MEMORY
+    qtbot.waitUntil(lambda: field.text() == expected)
+    window.help_actions.dialog.close()
