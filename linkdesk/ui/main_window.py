@@ -78,9 +78,19 @@ DEMO_UNAVAILABLE = "The demo is not available in this copy of linkdesk."
 DEMO_FAILED = "The demo could not start on this computer; restart linkdesk and try again."
 LATE_LINK = "The link was created after all, although you pressed Cancel; it is shown here."
 CANCELLED = "Cancelled; press Enter to try again (billing.io will not make the link twice)."
-KEYS_HINT = (
-    "Enter creates the link · Esc or Ctrl+N starts over · Ctrl+Shift+C copies it · "
-    "F11 customer display · F1 all keys"
+# Each hint stays on one line (no-break spaces within it, the dot ending the one before):
+# a narrow window breaks the line between hints only.
+KEYS_HINT = " ".join(
+    hint.replace(" ", "\u00a0") + ("\u00a0·" if n < 4 else "")
+    for n, hint in enumerate(
+        (
+            "Enter creates the link",
+            "Esc or Ctrl+N starts over",
+            "Ctrl+Shift+C copies it",
+            "F11 customer display",
+            "F1 all keys",
+        )
+    )
 )
 MESSAGE_MS = 8000
 

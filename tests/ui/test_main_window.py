@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from linkdesk.core.links import LinkRequest
 from linkdesk.core.qr import TOO_LONG, qr_matrix
@@ -556,3 +556,12 @@ def test_a_link_too_long_for_a_qr_code_is_still_shown_and_copyable(qtbot, open_w
         assert [r.method for r in server.requests].count("POST") == 1
     finally:
         server.stop()
+
+
+def test_the_keys_hint_breaks_only_between_hints(qtbot, window):
+    hint = window.findChild(QLabel, "keysHint")
+    assert hint is not None
+    lines = hint.text().split(" ")  # the only breakable spaces
+    assert len(lines) == 5
+    assert all(line.endswith("\u00a0·") for line in lines[:-1])
+    assert lines[-1] == "F1\u00a0all\u00a0keys"
