@@ -88,6 +88,10 @@ class HistoryView(QWidget):
         self.count = QLabel()
         self.count.setObjectName("historyCount")
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # As wide as a big count from the start: the search box does not shift as it grows.
+        self.count.setMinimumWidth(
+            self.count.fontMetrics().horizontalAdvance("1,000,000+ links") + 4
+        )
 
         self.table = QTableView()
         self.table.setObjectName("historyTable")

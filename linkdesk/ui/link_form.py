@@ -119,7 +119,7 @@ class LinkForm(QWidget):
 
         self.amount = QLineEdit()
         self.amount.setObjectName("amount")
-        self.amount.setPlaceholderText("29.99")
+        self.amount.setPlaceholderText("e.g. 29.99")  # not to be taken for an amount typed
         self.amount.setMaxLength(64)
         self.amount.setAccessibleName("Amount in US dollars")
         self.amount.setAccessibleDescription(

@@ -171,6 +171,16 @@ def test_the_columns_fit_the_usual_window_and_amounts_are_whole(qtbot, hwindow):
     assert table.columnWidth(HistoryColumn.DESCRIPTION) >= table.columnWidth(HistoryColumn.METHOD)
 
 
+def test_the_search_box_keeps_its_width_as_the_count_grows(qtbot, hwindow):
+    view = hwindow.history.view
+    width = view.search.width()
+    view.set_count(1)
+    view.set_count(1_000_000, at_least=True)
+    hwindow.layout().activate()
+    view.layout().activate()
+    assert view.search.width() == width
+
+
 def test_tab_leaves_the_table(qtbot, hwindow):
     table = hwindow.history.view.table
     hwindow.history.view.select_row(0)
