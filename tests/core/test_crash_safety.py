@@ -10,11 +10,12 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from linkdesk.core.history import LinkHistory
+from linkdesk.core.history import HistoryFilter, LinkHistory
 
 KILLS = 24
 
@@ -24,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from linkdesk.core.history import LinkHistory
+from linkdesk.core.history import HistoryFilter, LinkHistory
 from linkdesk.core.links import Environment, PaymentLink
 
 history = LinkHistory(Path(sys.argv[1]))
@@ -86,3 +87,39 @@ def test_sigkill_at_random_moments_loses_nothing_reported(tmp_path: Path):
     assert len(reported) > KILLS  # the kills did land while links were being written
     with LinkHistory(path) as history:
         assert history.known(reported) == reported
+
+
+FIRST_OPENS = 12
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_sigkill_while_the_history_is_first_made_leaves_a_file_that_opens(tmp_path: Path):
+    """Killed from its start on: before, during or after the schema and the search index
+    are made. The next start must find either no history or a whole one."""
+    rng = random.Random(20261125)
+    root = Path(__file__).parents[2]
+    made = 0
+    for n in range(FIRST_OPENS):
+        path = tmp_path / f"history-{n}.sqlite3"
+        writer = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=root,
+        )
+        # Python starts in some 50 ms here and the file is made soon after: the draw
+        # covers the interpreter's start, the first open and the first links.
+        time.sleep(rng.uniform(0.02, 0.6))
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait(timeout=30)
+        made += path.exists()
+        with LinkHistory(path) as history:  # prepares what the killed start did not
+            assert history.search_index
+            history.count(HistoryFilter(), datetime.now(UTC))
+        db = sqlite3.connect(path)
+        try:
+            assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            db.execute("INSERT INTO links_fts (links_fts) VALUES ('integrity-check')")
+        finally:
+            db.close()
+    assert made >= 3  # kills did come once the file was being made
