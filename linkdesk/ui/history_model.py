@@ -98,7 +98,7 @@ def describe_left(left: timedelta) -> str:
 
 
 def describe_created(created_at: datetime, now: datetime) -> str:
-    """'14:35' today, '3 Mar 14:35' this year, '3 Mar 2024 14:35' before (local time)."""
+    """'today 14:35', '3 Mar 14:35' this year, '3 Mar 2024 14:35' before (local time)."""
     local = created_at.astimezone()
     today = now.astimezone()
     clock = local.strftime("%H:%M")
