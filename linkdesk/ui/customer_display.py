@@ -30,7 +30,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QVBoxLayout, QWidget
 
-from linkdesk.core.links import PaymentLink
+from linkdesk.core.links import Environment, PaymentLink
 from linkdesk.core.money import format_usd
 from linkdesk.core.settings import CUSTOMER_SCREEN, SHOP_NAME, Settings
 from linkdesk.ui import shortcuts
@@ -44,6 +44,7 @@ UtcClock = Callable[[], datetime]
 TITLE = "Scan to pay"
 SCAN_TO_PAY = "Scan to pay"
 EXPIRED = "This link has expired"
+TEST_LINK = "Test link: no real money is taken"
 # The countdown is a quiet line until this close to the end, then large.
 URGENT = timedelta(minutes=2)
 TICK_MS = 1000
@@ -97,6 +98,9 @@ class CustomerDisplay(QWidget):
         self.countdown.setProperty("urgent", False)
         self.expired = self._label("displayExpired", EXPIRED)
         self.expired.setText(EXPIRED)
+        # A customer must not try to pay a sandbox link and wonder why nothing happens.
+        self.test_note = self._label("displayTest", TEST_LINK)
+        self.test_note.setText(TEST_LINK)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 24, 24, 24)
@@ -109,6 +113,7 @@ class CustomerDisplay(QWidget):
         layout.addWidget(self.expired)
         layout.addWidget(self.scan)
         layout.addWidget(self.countdown)
+        layout.addWidget(self.test_note)
         layout.addStretch(1)
 
         self._timer = QTimer(self)
@@ -187,6 +192,9 @@ class CustomerDisplay(QWidget):
         self.qr.setVisible(showing)
         self.scan.setVisible(showing)
         self.expired.setVisible(link is not None and self._expired)
+        self.test_note.setVisible(
+            showing and link is not None and link.environment is Environment.SANDBOX
+        )
         has_expiry = showing and link is not None and link.expires_at is not None
         self.countdown.setVisible(has_expiry)
         if not has_expiry:
@@ -208,6 +216,7 @@ class CustomerDisplay(QWidget):
             self.scan: (4, True),
             self.expired: (6, True),
             self.countdown: (6 if self.countdown.property("urgent") else 2.8, False),
+            self.test_note: (2.8, True),
         }
         for label, (size, bold) in sizes.items():
             font = QFont(label.font())

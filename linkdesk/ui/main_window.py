@@ -12,6 +12,7 @@ kept by the form and sent when they do.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -562,6 +563,8 @@ class MainWindow(QMainWindow):
     @Slot(object, bool)
     def on_creator_created(self, link: PaymentLink, late: bool) -> None:
         self.show_link(link, self._environment)
+        if link.environment is None:  # billing.io did not say: the key's environment
+            link = dataclasses.replace(link, environment=self._environment)
         self.customer.show_link(link)
         log.info("created payment link %s", link.url)
         if late:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -10,9 +11,9 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMenu, QMenuBar, QWidget
 
-from linkdesk.core.links import PaymentLink
+from linkdesk.core.links import Environment, PaymentLink
 from linkdesk.core.settings import CUSTOMER_SCREEN, SHOP_NAME
-from linkdesk.ui.customer_display import EXPIRED, SCAN_TO_PAY, CustomerDisplay
+from linkdesk.ui.customer_display import EXPIRED, SCAN_TO_PAY, TEST_LINK, CustomerDisplay
 from tests.ui.helpers import Clock, decode_qr
 
 START = datetime(2026, 3, 2, 13, 20, tzinfo=UTC)
@@ -62,6 +63,13 @@ def test_it_shows_the_amount_description_code_scan_to_pay_and_time_left(display)
     # The amount is the largest text, and the code takes most of the screen.
     assert display.amount.font().pixelSize() > display.countdown.font().pixelSize()
     assert display.qr.code_rect().height() >= 0.55 * display.height()
+
+
+def test_a_sandbox_link_tells_the_customer_no_real_money_is_taken(display):
+    display.show_link(dataclasses.replace(LINK, environment=Environment.SANDBOX))
+    assert TEST_LINK in shown_texts(display)
+    display.show_link(dataclasses.replace(LINK, environment=Environment.LIVE))
+    assert TEST_LINK not in shown_texts(display)
 
 
 def test_the_countdown_grows_prominent_near_the_end_and_the_link_expires(display, clock):
@@ -176,9 +184,9 @@ def test_the_display_holds_nothing_of_the_merchants(qtbot, window, api_key):
     assert display.findChildren(QAbstractButton) == []
     assert display.findChildren(QLineEdit) == []
     assert not any("history" in type(w).__name__.lower() for w in display.findChildren(QWidget))
-    # Its own words are only the customer's.
+    # Its own words are only the customer's (a sandbox key: the link cannot take money).
     assert sorted(shown_texts(display)) == sorted(
-        ["$22.00", "Table 4", SCAN_TO_PAY, display.countdown.text(), current.url]
+        ["$22.00", "Table 4", SCAN_TO_PAY, display.countdown.text(), TEST_LINK, current.url]
     )
 
 
