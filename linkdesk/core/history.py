@@ -34,6 +34,7 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
+import os
 import re
 import sqlite3
 import threading
@@ -276,13 +277,15 @@ def trigram_available() -> bool:
 class LinkHistory:
     """Every link this computer knows of, in an SQLite file at `path`."""
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False, immutable: bool = False) -> None:
         self.path = Path(path)
-        self.read_only = read_only
+        self.read_only = read_only or immutable
         self._thread = threading.get_ident()
         try:
-            if read_only:
+            if self.read_only:
                 uri = self.path.absolute().as_uri() + "?mode=ro"
+                if immutable:
+                    uri += "&immutable=1"
                 self._db = sqlite3.connect(
                     uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
                 )
@@ -309,8 +312,18 @@ class LinkHistory:
 
     @classmethod
     def open_reader(cls, path: Path) -> LinkHistory:
-        """A read-only history for the calling thread (a query or export worker)."""
-        return cls(path, read_only=True)
+        """A read-only history for the calling thread (a query or export worker).
+
+        In a folder nobody may write to (a backup on a read-only disk), SQLite cannot make
+        the files a reader shares with writers; there, where no writer can be either, the
+        file is read as it stands.
+        """
+        try:
+            return cls(path, read_only=True)
+        except HistoryError:
+            if os.access(Path(path).parent, os.W_OK) or not Path(path).is_file():
+                raise
+            return cls(path, immutable=True)
 
     def close(self) -> None:
         if not self.read_only:
