@@ -58,10 +58,24 @@ class FaultSpec:
 def _rate_limit(text: str) -> RateLimit:
     try:
         return RateLimit.parse(text)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError):
+        # One sentence of our own: RateLimit's messages name its fields, or repeat this.
         raise argparse.ArgumentTypeError(
-            f"{exc}; expected CAPACITY/REFILL_PER_SECOND, for example 10/2"
+            "expected CAPACITY/REFILL_PER_SECOND, a whole number of requests of at least 1 "
+            "and the requests a second that come back (above 0), for example 10/2"
         ) from None
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text.strip())
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            "the port must be a whole number from 1 to 65535, or 0 for a free one"
+        )
+    return port
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument(
-        "--port", type=int, default=8080, help="port to listen on; 0 picks a free one"
+        "--port", type=_port, default=8080, help="port to listen on; 0 picks a free one"
     )
     parser.add_argument(
         "--fault",
@@ -106,7 +120,8 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Serve until Ctrl+C or SIGTERM; 0 on a clean stop, 1 when the port cannot be used."""
+    """Serve until Ctrl+C or SIGTERM; 0 on a clean stop, 1 when the port cannot be used,
+    2 for arguments that cannot be (argparse's usage errors, a host no socket takes)."""
     args = build_parser().parse_args(argv)
     emulator = Emulator(
         host=args.host, port=args.port, rate_limit=args.rate_limit, log_requests=args.log_requests
@@ -121,6 +136,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    except (TypeError, ValueError):  # a --host no socket can take (bytes not in UTF-8)
+        print(
+            f"linkdesk emulator: {args.host!r} is not an address to listen on; give a host "
+            "name or an IP address such as 127.0.0.1.",
+            file=sys.stderr,
+        )
+        return 2
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:

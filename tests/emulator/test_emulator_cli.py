@@ -140,13 +140,47 @@ def test_a_busy_port_is_exit_code_1(capsys):
         ["--rate-limit", "10"],
         ["--rate-limit", "0/1"],
         ["--port", "eighty"],
+        ["--port", "99999"],
+        ["--port", "65536"],
+        ["--port", "-1"],
+        ["--rate-limit", "abc"],
+        ["--rate-limit", "10/abc"],
     ],
 )
 def test_bad_arguments_are_usage_errors(capsys, argv):
     with pytest.raises(SystemExit) as exited:
         main(argv)
     assert exited.value.code == 2
-    assert "usage:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "usage:" in err
+    # One sentence after the usage, said once.
+    error = err.strip().splitlines()[-1]
+    assert error.startswith("linkdesk emulator: error: argument ")
+    assert error.count("expected") <= 1
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_a_port_out_of_range_is_one_sentence_from_the_real_command(port):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-m", "linkdesk.emulator", "--port", port],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].endswith("or 0 for a free one")
+
+
+def test_a_host_no_socket_can_take_is_one_sentence(capsys):
+    assert main(["--host", "\udcff", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "is not an address to listen on" in err
 
 
 @pytest.mark.parametrize(
