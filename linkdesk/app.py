@@ -186,14 +186,58 @@ def parse_arguments(arguments: list[str]) -> argparse.Namespace:
     return build_parser().parse_args(arguments)
 
 
+_VALUE_OPTIONS = ("--api-base", "--data-dir")
+
+
+def _split_at_emulator(arguments: list[str]) -> tuple[list[str], list[str]] | None:
+    """The options before the command and the emulator's own arguments, when the
+    command is `emulator`. The emulator has options of its own, and argparse would claim
+    those starting "--" after a top-level option (`--verbose emulator --port 0`)."""
+    index = 0
+    while index < len(arguments):
+        word = arguments[index]
+        if word == "emulator":
+            return arguments[:index], arguments[index + 1 :]
+        if not word.startswith("-") or word == "--":
+            return None
+        # An option's value is no command: `--data-dir emulator` names a folder.
+        takes_value = "=" not in word and len(word) > 3
+        index += 2 if takes_value and any(o.startswith(word) for o in _VALUE_OPTIONS) else 1
+    return None
+
+
+def _run_emulator(options: argparse.Namespace, emulator_arguments: list[str]) -> int:
+    """`linkdesk [--verbose] emulator ...`; the other top-level options mean nothing to it."""
+    for option, given in (
+        ("--demo", options.demo),
+        ("--api-base", options.api_base),
+        ("--data-dir", options.data_dir),
+        ("--smoke", options.smoke),
+    ):
+        if given:
+            print(
+                f"linkdesk: {option} does not apply to the emulator; leave it out "
+                "(linkdesk emulator --help lists what it takes).",
+                file=sys.stderr,
+            )
+            return 2
+    configure_logging(options.verbose)
+    from linkdesk.emulator.cli import main as emulator_main
+
+    return emulator_main(emulator_arguments)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["emulator"]:
-        # The emulator has its own options; argparse would claim the ones starting "--".
-        from linkdesk.emulator.cli import main as emulator_main
-
-        return emulator_main(arguments[1:])
+    split = _split_at_emulator(arguments)
+    if split is not None:
+        before, emulator_arguments = split
+        return _run_emulator(
+            build_parser(with_commands=False).parse_args(before), emulator_arguments
+        )
     args = parse_arguments(arguments)
+    if args.command == "emulator":  # reached with an abbreviated option before it
+        return _run_emulator(args, args.emulator_args)
     configure_logging(args.verbose, to_file=args.command is None)
 
     if args.command is not None:

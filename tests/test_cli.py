@@ -284,3 +284,36 @@ def test_emulator_command_serves_in_the_foreground():
         server.terminate()
         assert server.wait(timeout=10) == 0
     assert "Traceback" not in server.stderr.read()
+
+
+@pytest.mark.parametrize("before", [["--verbose"], []])
+def test_the_emulator_takes_its_own_options_after_top_level_ones(before):
+    server = subprocess.Popen(
+        [sys.executable, "-m", "linkdesk", *before, "emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = server.stdout.readline()
+        assert line.startswith("linkdesk emulator listening on http://127.0.0.1:"), line
+    finally:
+        server.terminate()
+        assert server.wait(timeout=10) == 0
+    assert "Traceback" not in server.stderr.read()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--demo", "emulator"],
+        ["--demo", "emulator", "--port", "0"],
+        ["--api-base", "http://127.0.0.1:9/v1", "emulator"],
+        ["--api", "http://127.0.0.1:9/v1", "emulator"],
+        ["--data-dir", "emulator", "emulator"],
+    ],
+)
+def test_options_the_emulator_does_not_take_are_one_sentence(args):
+    result = linkdesk(*args)
+    assert_one_line_failure(result, 2)
+    assert "does not apply to the emulator" in result.stderr
