@@ -120,12 +120,16 @@ def test_demo_mode_needs_no_key():
         ["create", "--amount", "1", "--description", "x" * 600],
         ["create", "--amount", "1", "--api-base", "http://example.com/v1"],
         ["key", "set", "sk_test_OnTheCommandLine000000"],
+        # "café" typed in a Latin-1 terminal: bytes that are not UTF-8.
+        ["create", "--amount", "1", "--description", "caf\udce9"],
+        ["create", "--amount", "1", "--method", "pm_\udce9"],
     ],
 )
 def test_invalid_input_exits_2(emulator, args):
     result = linkdesk(*args, LINKDESK_API_BASE=emulator.base_url)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
+    assert "Unexpected" not in result.stderr
     assert "sk_test_OnTheCommandLine" not in result.stderr
 
 

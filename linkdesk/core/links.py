@@ -29,6 +29,9 @@ _CONTROL_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
 # Formatting marks a right-to-left writer legitimately types; other format characters
 # (bidi overrides, zero-width spaces) can disguise what a customer sees, so they go.
 _KEPT_FORMAT_CHARS = {"\u200c", "\u200d", "\u200e", "\u200f"}
+# Lone surrogates: what Python makes of bytes that are not UTF-8 on a command line (a
+# terminal in Latin-1 typing "café"). No JSON body or terminal can carry them.
+_NOT_TEXT = re.compile("[\ud800-\udfff]").search
 # A link's address: http(s) and no white space anywhere in it.
 _URL = re.compile(r"https?://\S+").fullmatch
 
@@ -113,8 +116,18 @@ class LinkRequest:
             errors["amount_usd"] = exc.message
         if not payment_method_id or not payment_method_id.strip():
             errors["payment_method_id"] = "Choose a payment method."
+        elif _NOT_TEXT(payment_method_id):
+            errors["payment_method_id"] = (
+                "That payment method id has characters that are not text; copy it again "
+                "from the list of payment methods."
+            )
         text = clean_description(description or "")
-        if len(text) > MAX_DESCRIPTION:
+        if _NOT_TEXT(text):
+            errors["description"] = (
+                "The description has characters that are not text (perhaps typed in another "
+                "encoding); type it again."
+            )
+        elif len(text) > MAX_DESCRIPTION:
             errors["description"] = (
                 f"The description is {len(text) - MAX_DESCRIPTION:,} characters too long "
                 f"({MAX_DESCRIPTION} at most)."

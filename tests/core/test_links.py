@@ -45,6 +45,38 @@ def test_valid_request_and_exact_json_number():
     assert json.loads(body, parse_float=Decimal)["amount_usd"] == Decimal("29.99")
 
 
+@pytest.mark.parametrize(
+    ("method", "description", "field"),
+    [
+        ("pm_1", "caf\udce9", "description"),
+        ("pm_1", "\ud83d alone", "description"),
+        ("pm_\udce9", "Coffee", "payment_method_id"),
+    ],
+)
+def test_text_that_is_not_text_is_refused_before_it_reaches_json(method, description, field):
+    # A command line in another encoding gives Python lone surrogates: "caf\xe9" in Latin-1.
+    with pytest.raises(InvalidInput) as caught:
+        LinkRequest.build("1", method, description)
+    assert set(caught.value.errors) == {field}
+    assert "not text" in caught.value.message
+    assert "\udce9" not in caught.value.message
+
+
+# Text with lone surrogates mixed in: st.text leaves them out, whatever its alphabet.
+any_text = st.lists(
+    st.characters() | st.sampled_from(["\udce9", "\ud83d", "\udfff"]), max_size=40
+).map("".join)
+
+
+@given(any_text, any_text)
+def test_every_request_built_can_be_sent(method, description):
+    try:
+        request = LinkRequest.build("1", method, description)
+    except InvalidInput:
+        return
+    assert json.loads(request.to_json().decode("utf-8"))["payment_method_id"] == method.strip()
+
+
 def test_optional_fields_are_omitted():
     body = json.loads(LinkRequest.build("5", "pm_1").to_json())
     assert body == {"amount_usd": 5.0, "payment_method_id": "pm_1"}
