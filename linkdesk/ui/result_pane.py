@@ -7,7 +7,8 @@ button.
 
 from __future__ import annotations
 
-from datetime import datetime
+from contextlib import suppress
+from datetime import UTC, datetime
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QFont, QGuiApplication
@@ -31,10 +32,21 @@ PLACEHOLDER = "The payment link and its QR code appear here."
 
 
 def describe_expiry(expires_at: datetime | None, now: datetime | None = None) -> str:
-    """'Expires 14:35 today', 'Expires 09:10 tomorrow', 'Expires Mon 3 Mar 14:35' (local time)."""
+    """'Expires 14:35 today', 'Expires 09:10 tomorrow', 'Expires Mon 3 Mar 14:35' (local time).
+
+    An expiry whose local time falls beyond 31 December 9999 (or before year 1), which no
+    date can name, is told in UTC, as billing.io sent it: 'Expires Fri 31 Dec 9999 23:00
+    UTC' east of Greenwich.
+    """
     if expires_at is None:
         return "No expiry"
-    clock, day = local_day(expires_at, now or datetime.now().astimezone())
+    try:
+        clock, day = local_day(expires_at, now or datetime.now().astimezone())
+    except (OverflowError, ValueError):
+        moment = expires_at
+        with suppress(OverflowError, ValueError):  # else beyond UTC's calendar too: as it is
+            moment = expires_at.astimezone(UTC)
+        return f"Expires {moment:%a} {moment.day} {moment:%b} {moment.year} {moment:%H:%M} UTC"
     return f"Expires {clock} {day}" if day in NEAR_DAYS else f"Expires {day} {clock}"
 
 

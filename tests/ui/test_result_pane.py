@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -35,6 +36,34 @@ LINK = PaymentLink(
 )
 def test_the_expiry_is_told_in_local_time(expires_at, text):
     assert describe_expiry(expires_at, NOW) == text
+
+
+@pytest.fixture
+def local_zone(monkeypatch):
+    """Run in another time zone (POSIX: TZ and tzset) and come back after."""
+
+    def use(zone: str) -> None:
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+
+    yield use
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("zone", "expires_at", "text"),
+    [
+        ("Asia/Tokyo", datetime(9999, 12, 31, 23, tzinfo=UTC), "Expires Fri 31 Dec 9999 23:00 UTC"),
+        ("America/New_York", datetime(1, 1, 1, 1, tzinfo=UTC), "Expires Mon 1 Jan 1 01:00 UTC"),
+        ("Asia/Tokyo", datetime(9999, 12, 31, 12, tzinfo=UTC), "Expires Fri 31 Dec 9999 21:00"),
+    ],
+)
+def test_an_expiry_past_the_last_local_date_is_told_in_utc(local_zone, zone, expires_at, text):
+    # A link made with a lifetime of thousands of years ends there; Tokyo's clock reads
+    # 10000-01-01 for it, which no date can hold.
+    local_zone(zone)
+    assert describe_expiry(expires_at, datetime(2026, 3, 3, 9, tzinfo=UTC)) == text
 
 
 @pytest.fixture
