@@ -109,7 +109,9 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     )
     create.add_argument("--description", help="text shown on the payment page (512 at most)")
     create.add_argument(
-        "--expires-in", metavar="SECONDS", help="lifetime in seconds, at least 300 (default: none)"
+        "--expires-in",
+        metavar="SECONDS",
+        help="lifetime in seconds, from 300 to 2592000 (30 days); default: never expires",
     )
     create.add_argument("--json", action="store_true", help="print the link as JSON")
 

@@ -23,6 +23,8 @@ from linkdesk.core import errors
 from linkdesk.core.api import new_idempotency_key, resolve_base_url
 from linkdesk.core.billing import BillingClient
 from linkdesk.core.links import (
+    MAX_LIFETIME,
+    MIN_LIFETIME,
     Environment,
     LinkRequest,
     PaymentLink,
@@ -300,11 +302,16 @@ def _lifetime(text: str | None) -> int | None:
     if text is None:
         return None
     try:
-        return int(text.strip())
+        seconds = int(text.strip())
     except ValueError:
+        seconds = 0
+    if not MIN_LIFETIME <= seconds <= MAX_LIFETIME:
         raise _Failure(
-            "--expires-in takes whole seconds, at least 300 (5 minutes).", EXIT_INVALID
-        ) from None
+            f"--expires-in takes whole seconds from {MIN_LIFETIME} (5 minutes) to "
+            f"{MAX_LIFETIME} (30 days); leave it out for a link that never expires.",
+            EXIT_INVALID,
+        )
+    return seconds
 
 
 def _default_method(methods: list[PaymentMethod]) -> PaymentMethod:

@@ -159,6 +159,16 @@ def test_the_demo_does_not_read_the_api_address_from_the_environment():
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize("seconds", ["99999999999999999999", "2592001", "60", "9" * 5000])
+def test_a_lifetime_out_of_range_is_refused_before_anything_is_sent(emulator, seconds):
+    before = emulator.links_created(KEY)
+    result = linkdesk("create", "--amount", "1", "--expires-in", seconds,
+                      "--api-base", emulator.base_url)  # fmt: skip
+    assert_one_line_failure(result, 2)
+    assert "from 300 (5 minutes) to 2592000 (30 days)" in result.stderr
+    assert emulator.links_created(KEY) == before
+
+
 def test_key_billing_io_refuses_exits_5():
     server = ScriptedServer().start()
     refusal = b'{"error":{"type":"authentication_error","code":"api_key_revoked"}}'

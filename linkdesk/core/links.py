@@ -24,6 +24,10 @@ from linkdesk.core.money import LARGEST_API_AMOUNT, AmountError, format_usd, par
 
 MAX_DESCRIPTION = 512
 MIN_LIFETIME = 300
+# The longest lifetime a new link may have: 30 days, as the window's custom lifetime
+# allows. billing.io documents no maximum; a link meant to outlast a month can simply
+# never expire, and a lifetime of centuries ends at dates no calendar can show.
+MAX_LIFETIME = 30 * 86400
 
 _CONTROL_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
 # Formatting marks a right-to-left writer legitimately types; other format characters
@@ -136,6 +140,11 @@ class LinkRequest:
             isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime < MIN_LIFETIME
         ):
             errors["expires_in_seconds"] = "A link must stay valid for at least 5 minutes."
+        elif lifetime is not None and lifetime > MAX_LIFETIME:
+            errors["expires_in_seconds"] = (
+                "A link can stay valid for 30 days at most; for longer, make one that never "
+                "expires."
+            )
         if errors:
             raise InvalidInput(errors)
         return cls(value, (payment_method_id or "").strip(), text or None, lifetime)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from linkdesk.core.errors import InvalidInput, MalformedResponse
 from linkdesk.core.links import (
     LIFETIMES,
+    MAX_LIFETIME,
     Environment,
     LinkRequest,
     LinkState,
@@ -100,6 +101,15 @@ def test_lifetime_must_be_an_integer_of_at_least_300(lifetime):
     with pytest.raises(InvalidInput) as caught:
         LinkRequest.build("1", "pm_1", None, lifetime)
     assert list(caught.value.errors) == ["expires_in_seconds"]
+
+
+@pytest.mark.parametrize("lifetime", [MAX_LIFETIME + 1, 10**20, 2**63])
+def test_lifetime_is_at_most_30_days(lifetime):
+    with pytest.raises(InvalidInput) as caught:
+        LinkRequest.build("1", "pm_1", None, lifetime)
+    assert list(caught.value.errors) == ["expires_in_seconds"]
+    assert "30 days at most" in caught.value.message
+    assert LinkRequest.build("1", "pm_1", None, MAX_LIFETIME).lifetime == 30 * 86400
 
 
 def test_presets_include_the_required_lifetimes():
