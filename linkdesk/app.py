@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -247,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return cli.run(args)
 
+    interrupts = _hold_interrupts()
     from linkdesk.ui.main import run_gui
 
     return run_gui(
@@ -255,4 +257,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         smoke=args.smoke,
         argv=[sys.argv[0] if sys.argv else "linkdesk"],
         data_dir=args.data_dir,
+        interrupts=interrupts,
     )
+
+
+def _hold_interrupts() -> list[int]:
+    """Ctrl+C while the window is being built: noted here, for the window to act on
+    once it can (it then closes as Ctrl+Q does, see linkdesk.ui.main.InterruptCloses).
+    Python's own KeyboardInterrupt would surface in the middle of PySide's start, which
+    swallows it, turns it into a SystemError or aborts."""
+    # The C module under signal: signal's import builds enums, some 0.5 ms of the start.
+    import _signal
+
+    held: list[int] = []
+    with contextlib.suppress(ValueError):  # not on the main thread: Python's default
+        _signal.signal(_signal.SIGINT, lambda signum, _frame: held.append(signum))
+    return held

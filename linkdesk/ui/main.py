@@ -8,12 +8,16 @@ it waits for the payment methods as well, which proves the whole API path.
 
 from __future__ import annotations
 
+import _signal
 import logging
 import os
 import sys
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Sequence
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, QTimer, qVersion
+from PySide6.QtCore import QObject, QSettings, QTimer, Slot, qVersion
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -32,6 +36,10 @@ from linkdesk.ui.style import resource_path
 from linkdesk.ui.worker import ClientFactory
 
 if TYPE_CHECKING:
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
     from linkdesk.core.billing import BillingClient
     from linkdesk.core.secrets import SecretStore
 
@@ -105,6 +113,85 @@ class _Demo:
             self._emulator = None
 
 
+class InterruptCloses(QObject):
+    """Ctrl+C in the terminal (SIGINT) closes the window the way Ctrl+Q does, then quits.
+
+    Python's default turns SIGINT into a KeyboardInterrupt in whatever slot runs next: a
+    traceback, and the window stays open. Python runs a signal handler only between its
+    own bytecodes, and Qt's event loop waiting for events runs none; `wake_on_signals`
+    makes the signal itself wake the loop (`signal.set_wakeup_fd` writes a byte that a
+    `QSocketNotifier` sees), so Python gets its turn at once. It is called once the
+    window is ready: before that, Python code runs all the time anyway.
+    """
+
+    def __init__(self, app: QApplication, window: MainWindow, held: Sequence[int] = ()) -> None:
+        """Take Ctrl+C over; `held` lists the ones that came while the window was being
+        built (linkdesk.app holds them until now)."""
+        super().__init__(app)
+        self._app = app
+        self._window = window
+        self._previous: Any = None
+        self._ends: tuple[socket.socket, socket.socket] | None = None
+        self._notifier: QSocketNotifier | None = None
+        # Handlers and wake-up can only be set from the main thread (tests run others).
+        self._enabled = threading.current_thread() is threading.main_thread()
+        if self._enabled:
+            # _signal is the C module under signal, with the same calls; signal itself
+            # builds enums on import, half a millisecond of the window's start.
+            self._previous = _signal.signal(_signal.SIGINT, self._on_interrupt)
+        if held:
+            self._on_interrupt(_signal.SIGINT, None)
+
+    def _on_interrupt(self, _signum: int, _frame: FrameType | None) -> None:
+        # Not in the middle of whatever Python code the signal arrived in: from the loop.
+        QTimer.singleShot(0, self, self.close_window)
+
+    @Slot()
+    def close_window(self) -> None:
+        self._window.close()
+        # A dialog left open (a problem report) would keep the application running.
+        self._app.quit()
+
+    def wake_on_signals(self) -> None:
+        if not self._enabled or self._ends is not None:
+            return
+        import socket
+
+        from PySide6.QtCore import QSocketNotifier
+
+        reader, writer = socket.socketpair()  # a pipe on POSIX would do; Windows needs this
+        reader.setblocking(False)
+        writer.setblocking(False)
+        _signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+        self._ends = (reader, writer)
+        self._notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self.on_notifier_activated)
+
+    @Slot()
+    def on_notifier_activated(self) -> None:
+        # Python has run the handler on entering this slot; empty the pipe for the next.
+        if self._ends is not None:
+            try:
+                while self._ends[0].recv(512):
+                    pass
+            except BlockingIOError:
+                pass
+
+    def uninstall(self) -> None:
+        if not self._enabled:
+            return
+        self._enabled = False
+        if self._ends is not None:
+            _signal.set_wakeup_fd(-1)
+            if self._notifier is not None:
+                self._notifier.setEnabled(False)
+            for end in self._ends:
+                end.close()
+            self._ends = None
+        if self._previous is not None:  # None: a handler set outside Python, left alone
+            _signal.signal(_signal.SIGINT, self._previous)
+
+
 def run_gui(
     *,
     demo: bool,
@@ -112,19 +199,31 @@ def run_gui(
     smoke: bool,
     argv: list[str],
     data_dir: str | None = None,
+    interrupts: Sequence[int] = (),
 ) -> int:
     """Open the window and run until it closes; the exit code of the application.
 
     While it runs, an uncaught exception shows a report instead of ending it
     (`CrashHandler`), reference cycles are collected on the GUI thread only
-    (`GuiThreadCollector`), and a second start of linkdesk brings this window to the front
-    (`SingleInstance`; --smoke runs take no part, --demo ones count among themselves).
+    (`GuiThreadCollector`), a second start of linkdesk brings this window to the front
+    (`SingleInstance`; --smoke runs take no part, --demo ones count among themselves), and
+    Ctrl+C in the terminal closes the window as Ctrl+Q does, with exit code 0
+    (`InterruptCloses`): the window ends the usual way, its size and workers seen to.
+    `interrupts` are the Ctrl+C presses `linkdesk.app` held while this was loading.
     """
     app = create_application(argv)
     crash = CrashHandler(app).install()
     collector = GuiThreadCollector(app).start()
     try:
-        return _run(app, crash, demo=demo, api_base=api_base, smoke=smoke, data_dir=data_dir)
+        return _run(
+            app,
+            crash,
+            demo=demo,
+            api_base=api_base,
+            smoke=smoke,
+            data_dir=data_dir,
+            interrupts=interrupts,
+        )
     finally:
         collector.stop()
         crash.uninstall()
@@ -140,6 +239,7 @@ def _run(
     api_base: str | None,
     smoke: bool,
     data_dir: str | None,
+    interrupts: Sequence[int],
 ) -> int:
     try:
         base_url = resolve_base_url(api_base, os.environ, demo=demo)
@@ -168,6 +268,7 @@ def _run(
     )
     window = MainWindow(services)
     app.aboutToQuit.connect(window.shutdown)
+    interrupt = InterruptCloses(app, window, interrupts)
     if instance is not None:
         from linkdesk.ui.single_instance import bring_to_front
 
@@ -176,20 +277,24 @@ def _run(
         _exit_when_ready(app, window, until_methods=os.environ.get(SMOKE_UNTIL_ENV) == "methods")
     # A turn of the event loop after ready (whatever waits for ready goes first): the log
     # file, kept in memory until now, and the versions in it.
-    window.ready.connect(lambda: QTimer.singleShot(0, lambda: _after_ready(crash)))
+    window.ready.connect(lambda: QTimer.singleShot(0, lambda: _after_ready(crash, interrupt)))
     window.show()
     try:
         code = app.exec()
     finally:
+        interrupt.uninstall()
         window.shutdown()
         demo_session.stop()
     return code
 
 
-def _after_ready(crash: CrashHandler) -> None:
-    """Once the window is ready: open the log file (if logging asked for one), record
-    hard crashes beside it, and log the versions (reading them costs some milliseconds)."""
+def _after_ready(crash: CrashHandler, interrupt: InterruptCloses) -> None:
+    """Once the window is ready: let Ctrl+C wake the event loop, open the log file (if
+    logging asked for one), record hard crashes beside it, and log the versions (reading
+    them costs some milliseconds)."""
     import platform
+
+    interrupt.wake_on_signals()
 
     path = open_log_file()
     if path is not None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import selectors
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
 
-from tests.app_env import run_linkdesk
+from tests.app_env import ROOT, app_env, run_linkdesk
 
 # Slow to load, and not needed to show the window: none of them may be imported before
 # it is ready for input (they load on the worker threads afterwards).
@@ -104,3 +109,83 @@ def test_the_demo_window_does_not_read_the_api_address_from_the_environment(tmp_
     result = run_linkdesk(tmp_path, "--demo", "--smoke", LINKDESK_API_BASE="http://[::1/v1")
     assert result.returncode == 0, result.stderr
     assert READY in result.stderr
+
+
+def wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> str:
+    """Standard error up to and including the first line containing `text`."""
+    assert process.stderr is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stderr, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if not selector.select(deadline - time.monotonic()):
+                break
+            line = process.stderr.readline()
+            if not line:
+                break
+            seen.append(line)
+            if text in line:
+                return "".join(seen)
+    process.kill()
+    process.wait(10)
+    pytest.fail(f"never said {text!r}:\n{''.join(seen)}")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT cannot be sent to one process")
+def test_ctrl_c_in_the_terminal_closes_the_window_like_ctrl_q(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "linkdesk", "--demo", "--verbose", "--data-dir", str(tmp_path)],
+        cwd=ROOT,
+        env=app_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        before = wait_for_line(process, "ready for input", timeout=20)
+        # The versions are logged last after ready; then the loop sits idle, waiting for
+        # events, and the signal must wake it.
+        before += wait_for_line(process, "(PySide6 ", timeout=20)
+        os.kill(process.pid, signal.SIGINT)
+        _out, after = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    assert process.returncode == 0, after
+    assert "Traceback" not in before + after
+    assert "KeyboardInterrupt" not in before + after
+
+
+# Ctrl+C while the window is being built, the moment PySide's start used to swallow it
+# (or turn it into a SystemError): the window comes up, closes, and the process ends.
+INTERRUPTED_WHILE_BUILDING = """
+import os, signal, sys
+from linkdesk.app import main
+from linkdesk.ui.main_window import MainWindow
+
+build = MainWindow.__init__
+
+def interrupted(self, *args, **kwargs):
+    os.kill(os.getpid(), signal.SIGINT)
+    build(self, *args, **kwargs)
+
+MainWindow.__init__ = interrupted
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT cannot be sent to one process")
+def test_ctrl_c_while_the_window_is_being_built_closes_it_once_it_can(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_WHILE_BUILDING, "--demo", "--data-dir", str(tmp_path)],
+        cwd=ROOT,
+        env=app_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
