@@ -35,7 +35,7 @@ from linkdesk.core.money import format_amount, format_usd
 from linkdesk.core.paths import history_path, resolve_data_dir
 
 if TYPE_CHECKING:
-    from linkdesk.core.history import StoredLink
+    from linkdesk.core.history import LinkHistory, StoredLink
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -206,9 +206,9 @@ def _links(args: argparse.Namespace) -> int:
     rows: list[StoredLink] = []
     path = _history_file(args)
     if path.exists():
-        from linkdesk.core.history import HistoryFilter, LinkHistory
+        from linkdesk.core.history import HistoryFilter
 
-        with LinkHistory(path) as history:
+        with _read_history(path) as history:
             rows = history.page(HistoryFilter(), now, limit=limit)
     if args.json:
         print(json.dumps([_stored_json(s, now) for s in rows], ensure_ascii=False, indent=2))
@@ -231,7 +231,7 @@ def _links(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from linkdesk.core.export import export_csv
-    from linkdesk.core.history import HistoryFilter, LinkHistory, StateFilter
+    from linkdesk.core.history import HistoryFilter, StateFilter
 
     since = _moment(args.since, "--since", end_of_day=False)
     until = _moment(args.until, "--until", end_of_day=True)
@@ -249,7 +249,7 @@ def _export(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     path = _history_file(args)
     if path.exists():
-        with LinkHistory(path) as history:
+        with _read_history(path) as history:
             count = export_csv(history.rows(flt, now), target, now=now)
     else:
         print(f"No links in the history yet ({path}).", file=sys.stderr)
@@ -259,6 +259,19 @@ def _export(args: argparse.Namespace) -> int:
 
 
 _LARGEST_LIMIT = 2**62
+
+
+def _read_history(path: Path) -> LinkHistory:
+    """The history for `links` and `export`: brought up to date if it is older, and read
+    as it stands where its folder cannot be written (a backup on a read-only disk)."""
+    from linkdesk.core.history import LinkHistory
+
+    try:
+        return LinkHistory(path)
+    except errors.LinkdeskError:
+        if os.access(path.parent, os.W_OK):
+            raise
+        return LinkHistory.open_reader(path)
 
 
 def _whole_number(text: str, option: str) -> int:

@@ -1,6 +1,7 @@
 """A history on a read-only disk (a backup on a stick, a folder mounted read-only) can be
 read: SQLite cannot make the files a shared reader needs there, so the file is read as it
-stands. Tested on a real read-only bind mount in a mount namespace of the test's own."""
+stands, by the window's readers and by `linkdesk links` and `linkdesk export`. Tested on a
+real read-only bind mount in a mount namespace of the test's own."""
 
 from __future__ import annotations
 
@@ -75,9 +76,11 @@ def test_a_history_on_a_read_only_disk_is_read_as_it_stands(tmp_path: Path):
             )
     assert sorted(p.name for p in source.iterdir()) == ["history.sqlite3"]  # closed whole
 
+    cli = f"{sys.executable} -m linkdesk --data-dir {mounted}"
     script = (
         f"mount --bind {source} {mounted} && mount -o remount,bind,ro {mounted} && "
-        f"exec {sys.executable} -c '{READER}' {mounted / 'history.sqlite3'}"
+        f"{sys.executable} -c '{READER}' {mounted / 'history.sqlite3'} && "
+        f"{cli} links && {cli} export --output {tmp_path / 'links.csv'}"
     )
     result = subprocess.run(
         ["unshare", "-m", "sh", "-c", script],
@@ -88,5 +91,9 @@ def test_a_history_on_a_read_only_disk_is_read_as_it_stands(tmp_path: Path):
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split("\n")[:2] == ["plain reader refused", "3"]
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["plain reader refused", "3"]
+    # linkdesk links and linkdesk export read it too.
+    assert [line.endswith(f"pl_{n:024x}") for n, line in enumerate(lines[2:5])] == [True] * 3
+    assert lines[5] == f"Exported 3 links to {tmp_path / 'links.csv'}."
     assert sorted(p.name for p in source.iterdir()) == ["history.sqlite3"]  # nothing written
