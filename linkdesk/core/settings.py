@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from linkdesk.core.links import DEFAULT_LIFETIME, LIFETIMES, MIN_LIFETIME
+from linkdesk.core.links import DEFAULT_LIFETIME, LIFETIMES, MAX_LIFETIME, MIN_LIFETIME
 
 T = TypeVar("T")
 
@@ -137,7 +137,7 @@ CUSTOM_LIFETIME_MINUTES: Setting[int] = Setting(
     type=int,
     default=30,
     minimum=MIN_LIFETIME // 60,
-    maximum=30 * 24 * 60,
+    maximum=MAX_LIFETIME // 60,
     doc="The custom lifetime offered besides the presets, in minutes (5 minutes to 30 days).",
 )
 

@@ -31,6 +31,7 @@ from linkdesk.core.links import (
     DEFAULT_LIFETIME,
     LIFETIMES,
     MAX_DESCRIPTION,
+    MAX_LIFETIME,
     MIN_LIFETIME,
     LinkRequest,
     PaymentMethod,
@@ -173,7 +174,7 @@ class LinkForm(QWidget):
         self.lifetime.setCurrentIndex(LIFETIMES.index(DEFAULT_LIFETIME))
         self.custom_minutes = QSpinBox()
         self.custom_minutes.setObjectName("customMinutes")
-        self.custom_minutes.setRange(MIN_LIFETIME // 60, 30 * 24 * 60)
+        self.custom_minutes.setRange(MIN_LIFETIME // 60, MAX_LIFETIME // 60)
         self.custom_minutes.setValue(30)
         self.custom_minutes.setSuffix(" min")
         self.custom_minutes.setAccessibleName("Custom lifetime in minutes")
