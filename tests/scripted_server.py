@@ -8,6 +8,7 @@ so tests can check headers such as User-Agent and Idempotency-Key.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,7 @@ class Scripted:
     body: bytes = b"{}"
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
     chunked_size: int | None = None  # send this many bytes in chunks, without Content-Length
+    trickle: float | None = None  # with chunked_size: a byte a chunk, this many seconds apart
 
 
 @dataclass
@@ -58,14 +60,17 @@ class ScriptedServer:
                     return
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                chunk = b"x" * 65536
+                chunk = b"x" if answer.trickle else b"x" * 65536
                 sent = 0
                 try:
                     while sent < answer.chunked_size:
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        self.wfile.flush()
                         sent += len(chunk)
+                        if answer.trickle:
+                            time.sleep(answer.trickle)
                     self.wfile.write(b"0\r\n\r\n")
-                except (BrokenPipeError, ConnectionResetError):
+                except OSError:  # the client hung up: what some tests are about
                     self.close_connection = True
 
             do_GET = do_POST = _answer

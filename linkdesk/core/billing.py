@@ -67,6 +67,7 @@ class BillingClient:
         base_url: str = DEFAULT_BASE_URL,
         *,
         timeout: float = 10.0,
+        answer_within: float = 30.0,
         max_retries: int = 3,
         backoff: Sequence[float] = (1.0, 2.0, 4.0),
         max_retry_after: float = 30.0,
@@ -78,6 +79,9 @@ class BillingClient:
         self._max_retries = max_retries
         self._backoff = tuple(backoff) or (1.0,)
         self._max_retry_after = max_retry_after
+        # `timeout` bounds each wait for bytes; this bounds a whole answer, which a server
+        # sending a byte now and then could otherwise stretch for ever.
+        self._answer_within = answer_within
         self.on_retry = on_retry
         self._http = httpx.Client(
             base_url=self.base_url + "/",
@@ -247,7 +251,7 @@ class BillingClient:
         except httpx.HTTPError:
             raise _Retry(errors.NetworkError()) from None
         try:
-            raw = _read_capped(response)
+            raw = _read_capped(response, started + self._answer_within)
         finally:
             response.close()
         log.debug(
@@ -269,7 +273,8 @@ def _is_tls_failure(exc: BaseException) -> bool:
     return "SSL" in str(exc) or "certificate" in str(exc).lower()
 
 
-def _read_capped(response: httpx.Response) -> bytes:
+def _read_capped(response: httpx.Response, deadline: float) -> bytes:
+    """The body, at most MAX_BODY_BYTES of it, read by `deadline` (time.monotonic)."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise errors.ResponseTooLarge()
@@ -280,6 +285,8 @@ def _read_capped(response: httpx.Response) -> bytes:
             size += len(chunk)
             if size > MAX_BODY_BYTES:
                 raise errors.ResponseTooLarge()
+            if time.monotonic() > deadline:
+                raise _Retry(errors.RequestTimeout())
             chunks.append(chunk)
     except httpx.TimeoutException:
         raise _Retry(errors.RequestTimeout()) from None

@@ -504,6 +504,18 @@ def test_timeouts_are_bounded():
     assert 0 < timeout.read <= 10
 
 
+def test_an_answer_trickling_in_gives_up_at_its_deadline(scripted):
+    """A byte every 0.2 s never trips the per-read timeout; the whole answer's does."""
+    scripted.script.append(Scripted(200, chunked_size=10_000, trickle=0.2))
+    started = time.monotonic()
+    with BillingClient(KEY, scripted.base_url, timeout=1.0, answer_within=1.0, max_retries=0) as c:
+        with pytest.raises(errors.RequestTimeout):
+            c.list_payment_methods()
+    # Gave up after about a second; without the deadline the answer would take 2,000 s.
+    assert time.monotonic() - started < 10
+    assert len(scripted.requests) == 1
+
+
 def test_key_appears_in_no_error_and_no_log_line(emu, caplog):
     secret = "sk_test_NeverShowThisFAKE0000"
     caught: list[BaseException] = []
