@@ -76,7 +76,8 @@ class BillingClient:
     ) -> None:
         self.environment = Environment.for_key(api_key)
         self.base_url = check_base_url(base_url)
-        self._max_retries = max_retries
+        # How many times a failed attempt is made again; callers may lower it.
+        self.max_retries = max_retries
         self._backoff = tuple(backoff) or (1.0,)
         self._max_retry_after = max_retry_after
         # `timeout` bounds each wait for bytes; this bounds a whole answer, which a server
@@ -205,19 +206,19 @@ class BillingClient:
             try:
                 return self._attempt(method, path, params, content, headers)
             except _Retry as retry:
-                if attempt > self._max_retries:
+                if attempt > self.max_retries:
                     raise retry.error from None
                 if retry.wait is None:
                     wait = self._backoff[min(attempt - 1, len(self._backoff) - 1)]
                 else:
                     wait = min(retry.wait, self._max_retry_after)
-                notice = RetryNotice(attempt + 1, self._max_retries, wait, retry.error.message)
+                notice = RetryNotice(attempt + 1, self.max_retries, wait, retry.error.message)
                 log.info(
                     "%s %s: retry %d of %d in %.1f s",
                     method,
                     path,
                     attempt,
-                    self._max_retries,
+                    self.max_retries,
                     wait,
                 )
                 if self.on_retry:

@@ -283,6 +283,8 @@ class ApiWorker(JobWorker):
 
     def do_test_key(self, factory: ClientFactory, key: str, cancel: threading.Event) -> KeyTest:
         client = self._new_client(factory, key)
+        # A test answers at once, right or wrong; pressing Test again is the retry.
+        client.max_retries = 0
         try:
             client.health(cancel=cancel)
             methods = client.list_payment_methods("active", cancel=cancel)

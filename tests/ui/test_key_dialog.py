@@ -12,6 +12,7 @@ from linkdesk.core.secrets import NO_KEYRING, SAVE_FAILED, SecretStore
 from linkdesk.ui.key_dialog import FIRST_START, KeyDialog
 from linkdesk.ui.main import client_factory
 from linkdesk.ui.main_window import DEMO_TITLE, Services
+from tests.scripted_server import Scripted, ScriptedServer
 
 LIVE_KEY = "sk_live_" + "abcdefghijklmnop1234"
 
@@ -74,6 +75,23 @@ def test_testing_against_an_unreachable_address_says_so(qtbot, window, api_key):
     qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
     assert dialog.result.text().startswith("Nothing answered at the API address")
     assert dialog.result.property("error") is True
+
+
+def test_a_key_test_tries_once_and_answers_at_once(qtbot, window, api_key):
+    """No retries with their waits (1, 2, 4 s in use): pressing Test again is the retry."""
+    server = ScriptedServer().start()
+    try:
+        server.script.extend([Scripted(503, b"{}") for _ in range(4)])
+        patient = client_factory(server.base_url, timeout=1.0, backoff=(5.0,), max_retries=3)
+        dialog = KeyDialog(window.api, window.keys, patient, parent=window)
+        qtbot.addWidget(dialog)
+        dialog.key.setText(api_key)
+        dialog.test_button.click()
+        qtbot.waitUntil(lambda: not dialog.busy, timeout=4_000)
+        assert dialog.result.property("error") is True
+        assert len(server.requests) == 1
+    finally:
+        server.stop()
 
 
 def test_save_and_clear_go_to_the_keyring_and_the_window_follows(
