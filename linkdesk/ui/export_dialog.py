@@ -107,8 +107,12 @@ class ExportController(QObject):
         if self._job is not None:
             self.window.show_message("An export is already running.")
             return
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        suggested = str(Path(folder or Path.home()) / default_file_name(self.history.clock()))
+        documents = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation
+        )
+        # Not every home has a Documents folder: suggest one that exists.
+        folder = Path(documents) if documents and Path(documents).is_dir() else Path.home()
+        suggested = str(folder / default_file_name(self.history.clock()))
         dialog = QFileDialog(self.window, "Export links", suggested, CSV_FILTERS)
         dialog.setObjectName("exportFileDialog")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
@@ -164,7 +168,7 @@ class ExportController(QObject):
             return
         self._end()
         noun = "link" if result.count == 1 else "links"
-        self.window.show_message(f"Exported {result.count:,} {noun} to {result.target.name}.")
+        self.window.show_message(f"Exported {result.count:,} {noun} to {result.target}.")
         self.finished.emit(result)
 
     @Slot(int, object)

@@ -41,7 +41,7 @@ _WIDEST = {
     HistoryColumn.CREATED: "28 Dec 2025 14:35",
     HistoryColumn.AMOUNT: "$100,000.00",
     HistoryColumn.METHOD: "USDC on Arbitrum",
-    HistoryColumn.STATE: "active, 59 min left",
+    HistoryColumn.STATE: "active, under 1 min left",
     HistoryColumn.ENVIRONMENT: "LIVE",
     HistoryColumn.SOURCE: "billing.io",
 }
@@ -68,6 +68,7 @@ class HistoryView(QWidget):
         super().__init__(parent)
         self.setObjectName("historyView")
         self.model = model
+        self._resetting = False  # show_everything at work: one query for it all, after
 
         self.heading = QLabel("Recent &links")
         self.heading.setObjectName("historyHeading")
@@ -128,7 +129,7 @@ class HistoryView(QWidget):
         self.copy_url_action = QAction("Copy &link", self)
         self.copy_id_action = QAction("Copy &id", self)
         self.show_qr_action = QAction("Show &QR code", self)
-        self.remove_action = QAction("&Remove from this computer's history…", self)
+        self.remove_action = QAction("&Remove from this computer's history", self)
         self.remove_action.setShortcut(QKeySequence.StandardKey.Delete)
         self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.remove_action.setToolTip(
@@ -168,13 +169,14 @@ class HistoryView(QWidget):
 
     def show_everything(self) -> None:
         """No search and no filter, without a query per field (the caller asks once)."""
-        for widget in (self.search, self.state, self.environment):
-            widget.blockSignals(True)
-        self.search.clear()
-        self.state.setCurrentIndex(0)
-        self.environment.setCurrentIndex(0)
-        for widget in (self.search, self.state, self.environment):
-            widget.blockSignals(False)
+        # Not blockSignals: the search box's own clear button follows its text by them.
+        self._resetting = True
+        try:
+            self.search.clear()
+            self.state.setCurrentIndex(0)
+            self.environment.setCurrentIndex(0)
+        finally:
+            self._resetting = False
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -199,11 +201,13 @@ class HistoryView(QWidget):
 
     @Slot(str)
     def on_search_text_changed(self, _text: str) -> None:
-        self.filter_changed.emit()
+        if not self._resetting:
+            self.filter_changed.emit()
 
     @Slot(int)
     def on_filter_index_changed(self, _index: int) -> None:
-        self.filter_changed.emit()
+        if not self._resetting:
+            self.filter_changed.emit()
 
     @Slot(QItemSelection, QItemSelection)
     def on_table_selection_changed(self, _new: QItemSelection, _old: QItemSelection) -> None:

@@ -354,7 +354,8 @@ class LinkForm(QWidget):
         self._methods_loading = False
         self._fill_methods([], "Not loaded")
         what = "Add an API key" if needs_key else "Load the payment methods again"
-        self.method_retry.setText("&Add key…" if needs_key else "&Retry")
+        # Alt+Y: Alt+A is the amount's.
+        self.method_retry.setText("Add ke&y…" if needs_key else "&Retry")
         self.method_retry.setToolTip(what)
         self.method_retry.setAccessibleName(what)
         self.method_retry.show()

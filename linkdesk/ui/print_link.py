@@ -15,8 +15,9 @@ from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QWidget
 
-from linkdesk.core.links import PaymentLink
+from linkdesk.core.links import Environment, PaymentLink
 from linkdesk.core.money import format_usd
+from linkdesk.ui.customer_display import TEST_LINK
 from linkdesk.ui.lifetimes import when
 
 SCAN_TO_PAY = "Scan to pay"
@@ -58,7 +59,10 @@ def page_texts(link: PaymentLink, now: datetime) -> tuple[list[str], list[str]]:
     above = [SCAN_TO_PAY, format_usd(link.amount_usd)]
     if link.description:
         above.append(link.description)
-    return above, [link.url, expiry_sentence(link, now)]
+    below = [link.url, expiry_sentence(link, now)]
+    if link.environment is Environment.SANDBOX:
+        below.append(TEST_LINK)  # a test link on paper looks payable otherwise
+    return above, below
 
 
 def paint_page(painter: QPainter, page: QRect, link: PaymentLink, now: datetime) -> None:
@@ -90,6 +94,8 @@ def paint_page(painter: QPainter, page: QRect, link: PaymentLink, now: datetime)
     top += code_height + unit
     text_block(below[0], 1.6, height=6)
     text_block(below[1], 2, height=4)
+    if len(below) > 2:
+        text_block(below[2], 2, bold=True, height=4)
     painter.restore()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -66,7 +67,7 @@ def test_export_writes_what_the_view_shows_and_says_how_many(qtbot, hwindow, tmp
     assert [row[0] for row in rows[1:]] == [link.id for link in shown]
     assert {row[9] for row in rows[1:]} == {"live"}
     noun = "link" if len(shown) == 1 else "links"
-    assert hwindow.statusBar().currentMessage() == f"Exported {len(shown)} {noun} to links.csv."
+    assert hwindow.statusBar().currentMessage() == f"Exported {len(shown)} {noun} to {target}."
     assert not history.export.strip.isVisible()
     assert [p.name for p in target.parent.iterdir()] == ["links.csv"]
 
@@ -145,4 +146,17 @@ def test_ctrl_e_exports_from_a_text_field(qtbot, hwindow, field):
     dialog = hwindow.findChild(QFileDialog, "exportFileDialog")
     assert dialog is not None
     assert dialog.isVisible()
+    dialog.reject()
+
+
+def test_the_suggested_file_is_in_a_folder_that_exists(qtbot, hwindow, tmp_path, monkeypatch):
+    home = tmp_path / "home-without-documents"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DOCUMENTS_DIR", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    hwindow.history.export.choose_and_start()
+    dialog = hwindow.findChild(QFileDialog, "exportFileDialog")
+    suggested = Path(dialog.selectedFiles()[0])
+    assert suggested.parent.is_dir()
     dialog.reject()

@@ -8,7 +8,7 @@ import pytest
 import zxingcpp
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolButton
 
 from linkdesk.core.history import HistoryError, HistoryFilter, LinkHistory, Source, StateFilter
 from linkdesk.core.links import Environment
@@ -310,6 +310,9 @@ def test_a_link_made_during_a_search_is_shown_with_the_search_cleared(qtbot, hwi
         qtbot.keyClick(hwindow.form.amount, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: history.settled and history.model.rowCount() == 7)
     assert view.search.text() == ""
+    # The box's clear button (it fades out, so: its opacity) follows the text it lost.
+    clear = view.search.findChild(QToolButton)
+    qtbot.waitUntil(lambda: clear.property("opacity") == 0)
     assert view.current_filter() == HistoryFilter()
     assert history.model.link_at(0).id == recorded.args[0].id
     assert view.selected_link().id == hwindow.result.link.id == recorded.args[0].id

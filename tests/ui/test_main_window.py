@@ -362,7 +362,7 @@ def test_a_demo_that_cannot_start_at_start_up_stops_saying_demo(qtbot, open_wind
     assert not window.demo_badge.isVisible()
     assert window.form.method_note.error == NO_KEY_MESSAGE
     # Without a key, the button beside the methods offers what helps: a key.
-    assert window.form.method_retry.text() == "&Add key…"
+    assert window.form.method_retry.text() == "Add ke&y…"
     window.form.method_retry.click()
     qtbot.waitUntil(lambda: window.key_dialog is not None and window.key_dialog.isVisible())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
@@ -13,7 +14,8 @@ from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QWidget
 
-from linkdesk.core.links import PaymentLink
+from linkdesk.core.links import Environment, PaymentLink
+from linkdesk.ui.customer_display import TEST_LINK
 from linkdesk.ui.result_actions import ResultActions, mailto
 from tests.ui.helpers import to_pil
 
@@ -113,6 +115,20 @@ def test_the_printed_page_has_amount_description_code_address_and_expiry(actions
     print_link.paint_page(painter, QRect(0, 0, 827, 1169), LINK, now)
     painter.end()
     assert decode(to_pil(image)) == [LINK.url]
+
+
+def test_a_printed_test_link_says_it_takes_no_real_money(actions):
+    from linkdesk.ui import print_link
+
+    now = NOW.astimezone()
+    _above, below = print_link.page_texts(
+        dataclasses.replace(LINK, environment=Environment.SANDBOX), now
+    )
+    assert below[-1] == TEST_LINK
+    _above, below = print_link.page_texts(
+        dataclasses.replace(LINK, environment=Environment.LIVE), now
+    )
+    assert TEST_LINK not in below
 
 
 def test_print_opens_a_preview_of_one_page(qtbot, actions):
