@@ -32,7 +32,7 @@ from linkdesk.core.links import (
     clean_description,
 )
 from linkdesk.core.money import format_amount, format_usd
-from linkdesk.core.paths import history_path, resolve_data_dir
+from linkdesk.core.paths import demo_history_path, history_path, resolve_data_dir
 
 if TYPE_CHECKING:
     from linkdesk.core.history import LinkHistory, StoredLink
@@ -180,7 +180,8 @@ def _create(args: argparse.Namespace, client: BillingClient) -> int:
 
 
 def _history_file(args: argparse.Namespace) -> Path:
-    return history_path(resolve_data_dir(getattr(args, "data_dir", None), os.environ))
+    path = history_path(resolve_data_dir(getattr(args, "data_dir", None), os.environ))
+    return demo_history_path(path) if getattr(args, "demo", False) else path
 
 
 def _record(

@@ -129,6 +129,17 @@ def test_links_lists_newest_first_with_a_limit(tmp_path: Path):
     assert "\x1b" not in result.stdout  # nothing a terminal would obey
 
 
+def test_demo_links_are_kept_apart_from_the_real_history(tmp_path: Path):
+    created = linkdesk("--demo", "create", "--amount", "3", "--json", data_dir=tmp_path)
+    assert created.returncode == 0, created.stderr
+    link_id = json.loads(created.stdout)["id"]
+    assert [item["id"] for item in listed(tmp_path, "--demo")] == [link_id]
+    assert listed(tmp_path) == []
+    out = tmp_path / "real.csv"
+    assert linkdesk("export", "--output", str(out), data_dir=tmp_path).returncode == 0
+    assert exported(out) == []
+
+
 def test_links_without_a_history(tmp_path: Path):
     result = linkdesk("links", data_dir=tmp_path / "empty")
     assert result.returncode == 0

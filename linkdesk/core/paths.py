@@ -17,6 +17,7 @@ ORGANIZATION = "linkdesk"
 APPLICATION = "linkdesk"
 DATA_DIR_ENV = "LINKDESK_DATA_DIR"
 HISTORY_FILE = "history.sqlite3"
+DEMO_FOLDER = "demo"
 
 
 def default_data_dir(
@@ -52,3 +53,9 @@ def resolve_data_dir(explicit: str | None, environ: Mapping[str, str] | None = N
 def history_path(data_dir: Path) -> Path:
     """The history database inside a data folder."""
     return data_dir / HISTORY_FILE
+
+
+def demo_history_path(history: Path) -> Path:
+    """Where the demo keeps its links, beside the real history and apart from it: they
+    come from an emulator on this computer, exist nowhere else and belong in no export."""
+    return history.parent / DEMO_FOLDER / history.name

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLineEdit, QMenu, QPushButton, QSplitter, QWidget
 from linkdesk.core.errors import LinkdeskError
 from linkdesk.core.history import HistoryFilter, StateFilter, StoredLink
 from linkdesk.core.links import PaymentLink
+from linkdesk.core.paths import demo_history_path
 from linkdesk.core.settings import HISTORY_SPLIT
 from linkdesk.ui import shortcuts
 from linkdesk.ui.history_model import HistoryModel
@@ -92,6 +93,9 @@ class HistoryController(QObject):
         self.options = options
         self.clock = options.clock
         self.path: Path | None = None
+        # Demo links go to a history of their own (linkdesk.core.paths.demo_history_path).
+        self._demo = window.services.demo
+        self._open_asked = False
         self.writer = HistoryService(parent=self)
         self.reader = QueryService(self)
         self.model = HistoryModel(self.clock(), self)
@@ -218,7 +222,26 @@ class HistoryController(QObject):
         return self._filter
 
     def open(self, path: Path) -> None:
+        self._open_asked = True
         self._open_job = self.writer.open(path)
+
+    def wanted_path(self) -> Path | None:
+        """The history for the window's mode: the real one, or the demo's beside it."""
+        if self.options.path is None:
+            return None
+        return demo_history_path(self.options.path) if self._demo else self.options.path
+
+    def set_demo(self, demo: bool) -> None:
+        """The window started or left the demo: from now on its links go to that mode's
+        history, and the list shows that one (a refresh under way stops; Undo goes)."""
+        if demo == self._demo:
+            return
+        self._demo = demo
+        path = self.wanted_path()
+        if self._open_asked and path is not None:
+            self.sync.cancel()
+            self._drop_undo()
+            self.open(path)
 
     def requery(self, *, refresh: bool = False) -> None:
         """Ask for the current search again (refresh: the history changed underneath)."""
@@ -268,7 +291,7 @@ class HistoryController(QObject):
     def on_window_ready(self) -> None:
         if self.options.path is not None:
             # After the first paint: opening (and migrating) a large file can take a while.
-            QTimer.singleShot(0, lambda: self.open(self.options.path))  # type: ignore[arg-type]
+            QTimer.singleShot(0, lambda: self.open(self.wanted_path()))  # type: ignore[arg-type]
 
     @Slot(object)
     def on_form_submitted(self, _request: object) -> None:

@@ -402,6 +402,8 @@ class MainWindow(QMainWindow):
         self._environment = environment
         self._show_demo(demo)
         self.environment_badge.set_word(environment.badge)
+        if self.history is not None:
+            self.history.set_demo(demo)
 
     def _show_demo(self, demo: bool) -> None:
         self.setWindowTitle(DEMO_TITLE if demo else TITLE)

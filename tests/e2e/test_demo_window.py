@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from tests.e2e.drive import (
@@ -50,11 +52,8 @@ def test_ctrl_e_in_the_amount_field_opens_the_export(tmp_path):
             xdotool(display, "type", "--delay", "40", "12")
             xdotool(display, "key", "ctrl+e")
             # Waits until the dialog is on screen (30 s at most, then the test fails).
-            dialog = xdotool(
-                display, "search", "--sync", "--onlyvisible", "--name", "^Export links$"
-            )
-            xdotool(display, "windowfocus", "--sync", dialog.splitlines()[0])
-            xdotool(display, "key", "Escape")
-            xdotool(display, "windowfocus", "--sync", window.splitlines()[0])
-            xdotool(display, "key", "ctrl+q")
+            xdotool(display, "search", "--sync", "--onlyvisible", "--name", "^Export links$")
+            # Ctrl+C closes the window, dialog and all: keys meant for the dialog can land
+            # in the main window on an X server without a window manager.
+            app.send_signal(signal.SIGINT)
             assert app.wait(timeout=15) == 0, "".join(seen)

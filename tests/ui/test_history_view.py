@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import zxingcpp
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QToolButton
 
 from linkdesk.core.history import HistoryError, HistoryFilter, LinkHistory, Source, StateFilter
 from linkdesk.core.links import Environment
+from linkdesk.core.paths import demo_history_path
 from linkdesk.ui.history_controller import UNDO_MS
 from linkdesk.ui.history_model import HistoryColumn
 from linkdesk.ui.history_view import REMOVE_NOTE
@@ -369,3 +371,44 @@ def test_the_window_fits_800_by_600_with_a_large_qr(qtbot, hwindow):
     assert hwindow.result.qr.height() >= 200
     assert hwindow.history.view.table.height() >= 100
     assert decode_qr(hwindow.result.qr) == [hwindow.result.link.url]
+
+
+def stored_ids_in(path) -> set[str]:
+    if not path.exists():
+        return set()
+    with LinkHistory.open_reader(path) as reader:
+        return {link.id for link in reader.rows(HistoryFilter(), datetime.now(UTC))}
+
+
+def test_demo_links_are_kept_apart_from_the_real_history(
+    qtbot, open_window, services, history_file, clock
+):
+    real = history_file
+    demo = demo_history_path(real)
+    real_before = stored_ids_in(real)
+    window = open_history_window(
+        qtbot, open_window, dataclasses.replace(history_services(services, real, clock), demo=True)
+    )
+    history = window.history
+    qtbot.waitUntil(lambda: window.demo, timeout=10_000)
+    assert history.path == demo
+    assert history.model.rowCount() == 0  # the real links are not the demo's
+    with qtbot.waitSignal(history.recorded, timeout=10_000) as recorded:
+        qtbot.keyClicks(window.form.amount, "3")
+        qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
+    assert stored_ids_in(demo) == {recorded.args[0].id}
+    assert stored_ids_in(real) == real_before
+
+    # A real key during the demo: the real history again, with its links.
+    with qtbot.waitSignal(history.opened, timeout=10_000):
+        window.use_key(window.services.client_factory, window.services.api_key)
+    assert history.path == real
+    qtbot.waitUntil(lambda: history.settled and history.model.rowCount() == len(real_before))
+
+
+def test_a_demo_started_from_the_window_gets_the_demo_history(qtbot, hwindow, history_file):
+    history = hwindow.history
+    with qtbot.waitSignal(history.opened, timeout=10_000):
+        hwindow.start_demo()
+    assert history.path == demo_history_path(history_file)
+    qtbot.waitUntil(lambda: history.settled and history.model.rowCount() == 0)
