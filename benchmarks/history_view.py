@@ -39,6 +39,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from linkdesk.core.paths import demo_history_path, history_path
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +68,6 @@ def child(data_dir: str) -> None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from linkdesk.core.paths import history_path
     from linkdesk.core.settings import Settings
     from linkdesk.ui.history_model import LOADING
     from linkdesk.ui.history_options import HistoryOptions
@@ -288,10 +289,13 @@ def main() -> None:
             source = work / "generated.sqlite3"
             print(f"generating {args.links:,} links…", flush=True)
             generate(source, args.links, 3)
+        # The window runs as a demo, which keeps its links in the demo's own history.
+        target = demo_history_path(history_path(big))
+        target.parent.mkdir()
         try:
-            os.link(source, big / "history.sqlite3")  # same file, no copy
+            os.link(source, target)  # same file, no copy
         except OSError:
-            shutil.copyfile(source, big / "history.sqlite3")
+            shutil.copyfile(source, target)
         env = {
             **os.environ,
             "HOME": str(work),
@@ -320,7 +324,7 @@ def main() -> None:
                 children[name].append(run_child(envs[name], data_dir))
         with contextlib.suppress(OSError):
             for suffix in ("-wal", "-shm"):
-                (big / f"history.sqlite3{suffix}").unlink()
+                target.with_name(target.name + suffix).unlink()
 
     med = statistics.median
     ready_empty, ready_big = med(ready["empty"]) * 1000, med(ready["big"]) * 1000

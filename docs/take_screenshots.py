@@ -81,6 +81,7 @@ def shoot(scheme: str) -> None:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QPalette
 
+    from linkdesk.core.paths import demo_history_path
     from linkdesk.core.settings import SHOP_NAME, MemoryStorage, Settings
     from linkdesk.ui.history_options import HistoryOptions
     from linkdesk.ui.main import _Demo, client_factory, create_application
@@ -97,7 +98,8 @@ def shoot(scheme: str) -> None:
     settings.set(SHOP_NAME, "Corner Café")
     demo = _Demo()
     history = os.path.join(os.environ["HOME"], f"history-{scheme}.sqlite3")
-    seed_history(history)
+    # A demo window keeps its links in the demo's own history beside this one.
+    seed_history(str(demo_history_path(Path(history))))
     window = MainWindow(
         Services(
             client_factory=client_factory("http://127.0.0.1:1/v1"),
