@@ -63,13 +63,17 @@ class QrMatrix:
 TOO_LONG = "This link is too long for a QR code; copy the link and send it instead."
 
 
-def fits(text: str) -> bool:
-    """Whether `text` fits in a QR code (built and cached on the way if it does)."""
+@lru_cache(maxsize=64)
+def matrix_or_none(text: str) -> QrMatrix | None:
+    """The QR code of `text`, or None when it fits in none (`TOO_LONG` says so in words).
+
+    The worker, the widget and the link's actions each ask about the same link; the
+    answer is kept either way, so a text too long is not tried again by each of them.
+    """
     try:
-        qr_matrix(text)
+        return qr_matrix(text)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 @lru_cache(maxsize=64)

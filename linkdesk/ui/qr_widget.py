@@ -55,7 +55,7 @@ class QrWidget(QWidget):
         # Imported on first use: qrcode is not needed to show the window.
         from linkdesk.core import qr
 
-        self._matrix = qr.qr_matrix(text) if text and qr.fits(text) else None
+        self._matrix = qr.matrix_or_none(text) if text else None
         self._quiet_zone = qr.QUIET_ZONE
         self._image = _code_image(self._matrix, self._quiet_zone) if self._matrix else QImage()
         self.problem = qr.TOO_LONG if text and self._matrix is None else ""

@@ -148,7 +148,7 @@ class ResultActions(QObject):
         if link is not None:
             from linkdesk.core import qr  # with the first link: not needed to start
 
-            if not qr.fits(link.url):
+            if qr.matrix_or_none(link.url) is None:
                 # Copy link and e-mail still work; what carries the code does not.
                 for action in (self.copy_qr, self.save_qr, self.print_link):
                     action.setEnabled(False)

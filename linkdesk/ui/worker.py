@@ -266,11 +266,11 @@ class ApiWorker(JobWorker):
         self, request: LinkRequest, idempotency_key: str, cancel: threading.Event
     ) -> PaymentLink:
         link = self._require_client().create_payment_link(request, idempotency_key, cancel)
-        # Build the QR here, off the GUI thread; QrWidget then finds it in qr_matrix's cache.
+        # Build the QR here, off the GUI thread; QrWidget then finds it in the cache.
         # A link too long for one is still the link made: it is shown, without a code.
         from linkdesk.core import qr
 
-        if not qr.fits(link.url):
+        if qr.matrix_or_none(link.url) is None:
             log.warning("link %s is too long for a QR code", link.id)
         return link
 
