@@ -556,18 +556,21 @@ class MainWindow(QMainWindow):
         else:
             self.load_methods()
 
-    def show_link(self, link: PaymentLink | None, environment: Environment | None) -> None:
+    def show_link(
+        self, link: PaymentLink | None, environment: Environment | None
+    ) -> PaymentLink | None:
         """Show `link` in the result pane (None: empty it); Copy QR, Save, Print and Share
-        act on it. `environment` is the key's, for a link that does not say its own."""
+        act on it. `environment` is the key's, for a link that does not say its own; the
+        link shown, with its environment, is returned."""
         if link is not None and link.environment is None and environment is not None:
             link = dataclasses.replace(link, environment=environment)
         self.result.show_link(link, environment)
         self.result_actions.set_link(link)
+        return link
 
     @Slot(object, bool)
     def on_creator_created(self, link: PaymentLink, late: bool) -> None:
-        self.show_link(link, self._environment)
-        self.customer.show_link(self.result_actions.link)  # with its environment
+        self.customer.show_link(self.show_link(link, self._environment))
         log.info("created payment link %s", link.url)
         if late:
             self.show_message(LATE_LINK, 0)
