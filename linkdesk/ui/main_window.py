@@ -681,7 +681,12 @@ class MainWindow(QMainWindow):
             return
         self.form.clear()
         self.form.focus_amount()
-        # Between links the customer sees the shop's name, not the last customer's code.
+        # Between links nobody sees the last customer's code: not the next customer on
+        # this screen (who could pay the old amount), nor on the customer display, which
+        # shows the shop's name instead. The link stays in the recent links.
+        if self.history is not None:
+            self.history.view.table.clearSelection()
+        self.show_link(None, None)
         self.customer.show_link(None)
 
     @Slot()

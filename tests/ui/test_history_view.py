@@ -332,6 +332,25 @@ def test_removing_the_link_on_show_empties_the_result_pane(qtbot, hwindow):
     assert not hwindow.result_actions.copy_qr.isEnabled()
 
 
+@pytest.mark.parametrize(
+    ("key", "modifier"),
+    [(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier), (Qt.Key.Key_Escape, None)],
+    ids=["ctrl+n", "esc"],
+)
+def test_starting_over_takes_a_selected_link_off_the_screen(qtbot, hwindow, key, modifier):
+    history = hwindow.history
+    history.view.select_row(2)
+    assert hwindow.result.link is not None
+    hwindow.form.focus_amount()
+    qtbot.keyClick(hwindow.form.amount, key, modifier or Qt.KeyboardModifier.NoModifier)
+    assert hwindow.result.link is None
+    assert not hwindow.result.qr.isVisible()
+    assert history.view.selected_link() is None
+    assert not hwindow.result_actions.copy_qr.isEnabled()
+    # Still there to be found again.
+    assert history.model.rowCount() == 6
+
+
 def test_a_link_whose_save_fails_is_still_shown_and_copyable(qtbot, hwindow, monkeypatch):
     def full_disk(*_args, **_kwargs):
         raise HistoryError("The disk is full, so the link history could not be saved.")

@@ -73,6 +73,21 @@ def test_ctrl_n_and_esc_start_a_new_link(qtbot, window, key, modifier):
     assert QApplication.focusWidget() is window.form.amount
 
 
+@pytest.mark.parametrize(
+    ("key", "modifier"), [(Qt.Key.Key_N, CTRL), (Qt.Key.Key_Escape, NONE)], ids=["ctrl+n", "esc"]
+)
+def test_starting_over_takes_the_last_code_off_the_screen(qtbot, window, key, modifier):
+    """The next customer must not scan the last customer's code (and pay its amount)."""
+    create_by_keyboard(qtbot, window, "8")
+    assert window.result.qr.isVisible()
+    press(qtbot, key, modifier)
+    assert window.result.link is None
+    assert not window.result.qr.isVisible()
+    assert window.result.placeholder.isVisible()
+    assert not window.result_actions.copy_qr.isEnabled()
+    assert QApplication.focusWidget() is window.form.amount
+
+
 def test_ctrl_n_between_links_puts_the_shop_name_on_the_customer_display(qtbot, window):
     window.services.settings.set(SHOP_NAME, "Corner Café")
     press(qtbot, Qt.Key.Key_F11)
