@@ -218,6 +218,11 @@ class HistoryController(QObject):
         return self.path is not None and self.last_shown == self.reader.generation
 
     @property
+    def recording(self) -> int:
+        """How many links made here are on their way into the history."""
+        return len(self._record_jobs)
+
+    @property
     def current_filter(self) -> HistoryFilter:
         return self._filter
 
@@ -419,7 +424,11 @@ class HistoryController(QObject):
         else:
             self.view.count.setText("counting…")
         if self._pending_select is not None:
-            self.select_link(self._pending_select)
+            # Unless a newer link is on show by now (its own row is selected when it is
+            # recorded): the result pane must never go back to an older customer's code.
+            shown = self.window.result.link
+            if shown is None or shown.id == self._pending_select:
+                self.select_link(self._pending_select)
             self._pending_select = None
         self.shown.emit(result.generation)
 

@@ -69,6 +69,9 @@ class HistoryView(QWidget):
         self.setObjectName("historyView")
         self.model = model
         self._resetting = False  # show_everything at work: one query for it all, after
+        # The link last announced as selected: new rows above it move the selection
+        # without changing the link, which is no news to the result pane.
+        self._selected_id: str | None = None
 
         self.heading = QLabel("Recent &links")
         self.heading.setObjectName("historyHeading")
@@ -154,6 +157,17 @@ class HistoryView(QWidget):
         self.state.currentIndexChanged.connect(self.on_filter_index_changed)
         self.environment.currentIndexChanged.connect(self.on_filter_index_changed)
         self.table.selectionModel().selectionChanged.connect(self.on_table_selection_changed)
+        # Rows coming or going move the selection with its link; the selection model may
+        # announce that half-way through the change, when a row can read as another link.
+        self._model_changing = False
+        for about_to_change in (
+            model.rowsAboutToBeInserted,
+            model.rowsAboutToBeRemoved,
+            model.modelAboutToBeReset,
+        ):
+            about_to_change.connect(self.on_model_about_to_change)
+        for changed in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+            changed.connect(self.on_model_changed)
         self.table.customContextMenuRequested.connect(self.on_table_context_menu_requested)
         self.copy_url_action.triggered.connect(self.on_copy_url_action_triggered)
         self.copy_id_action.triggered.connect(self.on_copy_id_action_triggered)
@@ -209,9 +223,26 @@ class HistoryView(QWidget):
         if not self._resetting:
             self.filter_changed.emit()
 
+    @Slot()
+    def on_model_about_to_change(self) -> None:
+        self._model_changing = True
+
+    @Slot()
+    def on_model_changed(self) -> None:
+        self._model_changing = False
+        # Quietly: whatever is selected now was moved there by the model, not chosen.
+        link = self.selected_link()
+        self._selected_id = link.id if link is not None else None
+
     @Slot(QItemSelection, QItemSelection)
     def on_table_selection_changed(self, _new: QItemSelection, _old: QItemSelection) -> None:
+        if self._model_changing:
+            return
         link = self.selected_link()
+        selected_id = link.id if link is not None else None
+        if selected_id == self._selected_id:
+            return
+        self._selected_id = selected_id
         if link is not None:
             self.link_selected.emit(link)
 

@@ -351,6 +351,44 @@ def test_starting_over_takes_a_selected_link_off_the_screen(qtbot, hwindow, key,
     assert history.model.rowCount() == 6
 
 
+def _shown_ids(monkeypatch, window) -> list[str | None]:
+    """The id of every link the result pane is given from now on."""
+    shown: list[str | None] = []
+    show = window.result.show_link
+
+    def spy(link, environment=None):
+        shown.append(link.id if link is not None else None)
+        show(link, environment)
+
+    monkeypatch.setattr(window.result, "show_link", spy)
+    return shown
+
+
+def _made_now(number: int, clock) -> object:
+    return dataclasses.replace(make_link(number, created=clock()), environment=None)
+
+
+@pytest.mark.parametrize("selected_row", [None, 0, 3], ids=["none", "newest", "older"])
+def test_a_new_link_stays_on_show_while_the_recent_links_catch_up(
+    qtbot, hwindow, clock, monkeypatch, selected_row
+):
+    """Neither the rows arriving above the selected one nor the late selection of the
+    link before it may put an older customer's code back on the screen."""
+    history = hwindow.history
+    if selected_row is not None:
+        history.view.select_row(selected_row)
+    shown = _shown_ids(monkeypatch, hwindow)
+    first, second = _made_now(100, clock), _made_now(101, clock)
+    hwindow.creator.created.emit(first, False)
+    hwindow.creator.created.emit(second, False)  # before the first is stored
+    qtbot.waitUntil(lambda: history.settled and not history.recording, timeout=10_000)
+    qtbot.waitUntil(lambda: history.view.selected_link() is not None, timeout=10_000)
+    assert shown[:2] == [first.id, second.id]
+    assert set(shown[2:]) <= {second.id}, shown
+    assert hwindow.result.link.id == second.id
+    assert history.view.selected_link().id == second.id
+
+
 def test_a_link_whose_save_fails_is_still_shown_and_copyable(qtbot, hwindow, monkeypatch):
     def full_disk(*_args, **_kwargs):
         raise HistoryError("The disk is full, so the link history could not be saved.")
