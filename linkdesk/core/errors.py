@@ -242,6 +242,18 @@ class TlsError(NetworkError):
     )
 
 
+# Failures after which billing.io may or may not have made the link: a create that
+# ended so is repeated with its Idempotency-Key, never with a new one.
+OUTCOME_UNKNOWN: tuple[type[LinkdeskError], ...] = (
+    Cancelled,
+    NetworkError,
+    MalformedResponse,
+    ServerError,
+    ProxyError,
+    UnexpectedStatus,
+)
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that scrubs secrets from every record it passes: the message and
     its arguments, the traceback, the stack and any `extra` field.

@@ -10,31 +10,17 @@ answer never turns into a second link. A link that arrives after Cancel is still
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from linkdesk.core.api import new_idempotency_key
-from linkdesk.core.errors import (
-    Cancelled,
-    LinkdeskError,
-    MalformedResponse,
-    NetworkError,
-    ProxyError,
-    ServerError,
-    UnexpectedStatus,
-)
+from linkdesk.core.errors import OUTCOME_UNKNOWN, LinkdeskError
 from linkdesk.core.links import LinkRequest, PaymentLink
 from linkdesk.ui.worker import ApiService
 
-# Failures after which billing.io may or may not have made the link.
-OUTCOME_UNKNOWN: tuple[type[LinkdeskError], ...] = (
-    Cancelled,
-    NetworkError,
-    MalformedResponse,
-    ServerError,
-    ProxyError,
-    UnexpectedStatus,
-)
+if TYPE_CHECKING:
+    from linkdesk.core.pending import PendingCreate, PendingJournal
 
 
 @dataclass(frozen=True)
@@ -58,8 +44,11 @@ class IdempotencyMemo:
     def outcome_unknown(self, request: LinkRequest, idempotency_key: str) -> None:
         self._pending = _Attempt(request, idempotency_key)
 
-    def forget(self) -> None:
+    def forget(self) -> bool:
+        """Forget the key; whether there was one."""
+        had = self._pending is not None
         self._pending = None
+        return had
 
     @property
     def pending_key(self) -> str | None:
@@ -78,6 +67,9 @@ class LinkCreator(QObject):
         super().__init__(parent)
         self._api = api
         self.memo = IdempotencyMemo()
+        # Where the create in flight, or the last one whose outcome is unknown, is kept
+        # across a restart (linkdesk.core.pending); None: nowhere (the demo, tests).
+        self.journal: PendingJournal | None = None
         self._job: int | None = None
         self._attempt: _Attempt | None = None
         # Cancelled creates still on the wire, whose link must not be lost if it comes.
@@ -102,7 +94,7 @@ class LinkCreator(QObject):
             return False
         attempt = _Attempt(request, self.memo.key_for(request))
         self._attempt = attempt
-        self._job = self._api.create_link(request, attempt.idempotency_key)
+        self._job = self._api.create_link(request, attempt.idempotency_key, self.journal)
         self.busy_changed.emit(True)
         return True
 
@@ -118,7 +110,13 @@ class LinkCreator(QObject):
 
     def forget_key(self) -> None:
         """The form changed: the next press of Create is a new create."""
-        self.memo.forget()
+        if self.memo.forget() and self.journal is not None:
+            self._api.forget_pending(self.journal)
+
+    def resume(self, pending: PendingCreate) -> None:
+        """A create a earlier run of linkdesk never heard the answer to: the next press
+        of Create for the same request sends it again with its key."""
+        self.memo.outcome_unknown(pending.request, pending.idempotency_key)
 
     def _finish(self) -> None:
         self._job = None

@@ -459,6 +459,18 @@ class LinkForm(QWidget):
             return True
         return False
 
+    def fill(self, request: LinkRequest) -> None:
+        """Show a request in the fields, as if the cashier had typed it (a method no
+        longer offered leaves the choice as it is)."""
+        self._stop_waiting()
+        self.amount.setText(format(request.amount, "f"))
+        index = self.method.findData(request.payment_method_id)
+        if index >= 0:
+            self.method.setCurrentIndex(index)
+        self.description.setText(request.description or "")
+        self.set_lifetime(request.lifetime)
+        self._revalidate()
+
     def clear(self) -> None:
         """Empty the amount and description for the next customer; keep method and lifetime."""
         self._stop_waiting()

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from linkdesk.core.api import DEFAULT_BASE_URL, RetryNotice
 from linkdesk.core.errors import LinkdeskError
 from linkdesk.core.links import Environment, LinkRequest, PaymentLink
+from linkdesk.core.money import format_usd
 from linkdesk.core.settings import (
     CONFIRM_ABOVE_USD,
     CUSTOM_LIFETIME_MINUTES,
@@ -64,6 +65,7 @@ from linkdesk.ui.worker import (
 )
 
 if TYPE_CHECKING:
+    from linkdesk.core.pending import PendingCreate
     from linkdesk.ui.about import HelpActions
     from linkdesk.ui.history_controller import HistoryController
     from linkdesk.ui.key_dialog import KeyDialog
@@ -79,6 +81,10 @@ DEMO_UNAVAILABLE = "The demo is not available in this copy of linkdesk."
 DEMO_FAILED = "The demo could not start on this computer; restart linkdesk and try again."
 LATE_LINK = "The link was created after all, although you pressed Cancel; it is shown here."
 CANCELLED = "Cancelled; press Enter to try again (billing.io will not make the link twice)."
+RESUME = (
+    "linkdesk closed before billing.io answered for this link of {amount}; press Enter to "
+    "finish it (billing.io will not make it twice), or Esc to start over."
+)
 # Each hint stays on one line (no-break spaces within it, the dot ending the one before):
 # a narrow window breaks the line between hints only.
 KEYS_HINT = " ".join(
@@ -181,6 +187,8 @@ class MainWindow(QMainWindow):
         self._use_job: int | None = None
         self._demo_job: int | None = None
         self._load_job: int | None = None
+        self._pending_job: int | None = None
+        self._resumable: PendingCreate | None = None
         self._watching_expose = False
         self._warmed_up = False
         self._is_ready = False
@@ -394,8 +402,39 @@ class MainWindow(QMainWindow):
         """Work with this key from now on, and load its payment methods."""
         self.creator.forget_key()
         self._use_job = self.api.use(factory, key)
-        self._show_environment(Environment.for_key(key), demo=False)
+        environment = Environment.for_key(key)
+        self._show_environment(environment, demo=False)
         self.load_methods()
+        self._use_journal(environment)
+
+    def _use_journal(self, environment: Environment | None) -> None:
+        """Keep each create on disk until billing.io has answered it (not for the demo,
+        whose emulator ends with the window, nor without a data folder), and look for
+        one an earlier run never heard back about."""
+        self._resumable = None
+        history = self.services.history
+        if environment is None or history is None or history.path is None:
+            self.creator.journal = None
+            return
+        from linkdesk.core.pending import PENDING_FILE, PendingJournal
+
+        journal = PendingJournal(history.path.parent / PENDING_FILE)
+        self.creator.journal = journal
+        self._pending_job = self.api.load_pending(journal, environment)
+
+    def _offer_resume(self) -> None:
+        """Put a create an earlier run never heard back about in the form, once the
+        methods are there and if the cashier has not started on another link."""
+        pending = self._resumable
+        if pending is None or not self.form.methods_ready:
+            return
+        self._resumable = None
+        if self.form.busy or self.form.waiting or self.form.amount.text().strip():
+            return
+        self.form.fill(pending.request)
+        self.creator.resume(pending)
+        self.banner.show_message(RESUME.format(amount=format_usd(pending.request.amount)))
+        self.form.focus_amount()
 
     def _show_environment(self, environment: Environment, *, demo: bool) -> None:
         self._demo = demo
@@ -412,6 +451,7 @@ class MainWindow(QMainWindow):
 
     def forget_key(self) -> None:
         self.creator.forget_key()
+        self._use_journal(None)
         self._environment = None
         self.api.use(None, None)
         self.environment_badge.set_word("")
@@ -424,6 +464,7 @@ class MainWindow(QMainWindow):
             return
         self.banner.clear()
         self.creator.forget_key()
+        self._use_journal(None)
         self._demo_job = self.api.use_demo(self.services.start_demo)
         self.load_methods()
 
@@ -601,6 +642,10 @@ class MainWindow(QMainWindow):
             self._demo_job = None
             if isinstance(result, Environment):
                 self._show_environment(result, demo=True)
+        if job_id == self._pending_job:
+            self._pending_job = None
+            self._resumable = result  # type: ignore[assignment]
+            self._offer_resume()
         if job_id != self._methods_job or not isinstance(result, list):
             return
         self._methods_job = None
@@ -609,6 +654,7 @@ class MainWindow(QMainWindow):
         # The form keeps the focus where the cashier is typing, and sends an amount
         # entered while the methods were loading.
         self.form.set_methods(result)
+        self._offer_resume()
         self.methods_loaded.emit()
 
     @Slot(int, object)
@@ -680,6 +726,7 @@ class MainWindow(QMainWindow):
             self.form.cancel()
             return
         self.form.clear()
+        self.creator.forget_key()
         self.form.focus_amount()
         # Between links nobody sees the last customer's code: not the next customer on
         # this screen (who could pay the old amount), nor on the customer display, which

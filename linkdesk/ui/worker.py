@@ -29,13 +29,20 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from linkdesk.core.api import RetryNotice
-from linkdesk.core.errors import ConfigurationError, InvalidKey, LinkdeskError, SecretStoreError
+from linkdesk.core.errors import (
+    OUTCOME_UNKNOWN,
+    ConfigurationError,
+    InvalidKey,
+    LinkdeskError,
+    SecretStoreError,
+)
 from linkdesk.core.links import Environment, LinkRequest, PaymentLink, PaymentMethod
 
 if TYPE_CHECKING:
     # Only for annotations: httpx and keyring are imported on the worker threads, when
     # first needed.
     from linkdesk.core.billing import BillingClient
+    from linkdesk.core.pending import PendingCreate, PendingJournal
     from linkdesk.core.secrets import SecretStore
 
 log = logging.getLogger(__name__)
@@ -54,6 +61,15 @@ called on the API thread."""
 NO_KEY_MESSAGE = (
     "linkdesk has no API key yet; open File > Keys… and paste your billing.io secret key."
 )
+
+
+def _keep_journal(action: Callable[..., None], *args: Any) -> None:
+    """Write to the pending-create journal; a journal that cannot be written is a lost
+    safety net, logged, and no reason to refuse the create."""
+    try:
+        action(*args)
+    except OSError as exc:
+        log.warning("could not keep the pending create on disk: %s", exc)
 
 
 class JobWorker(QObject):
@@ -263,9 +279,27 @@ class ApiWorker(JobWorker):
         return self._require_client().list_payment_methods("active", cancel=cancel)
 
     def do_create(
-        self, request: LinkRequest, idempotency_key: str, cancel: threading.Event
+        self,
+        request: LinkRequest,
+        idempotency_key: str,
+        journal: PendingJournal | None,
+        cancel: threading.Event,
     ) -> PaymentLink:
-        link = self._require_client().create_payment_link(request, idempotency_key, cancel)
+        """Create the link. With a journal, the request and its key are on disk before
+        they are sent, and stay there until billing.io has answered for certain."""
+        client = self._require_client()
+        if journal is not None:
+            _keep_journal(journal.save, request, idempotency_key, client.environment)
+        try:
+            link = client.create_payment_link(request, idempotency_key, cancel)
+        except OUTCOME_UNKNOWN:
+            raise  # the journal keeps it: the same key finishes it, now or after a restart
+        except LinkdeskError:
+            if journal is not None:
+                _keep_journal(journal.clear)
+            raise
+        if journal is not None:
+            _keep_journal(journal.clear)
         # Build the QR here, off the GUI thread; QrWidget then finds it in the cache.
         # A link too long for one is still the link made: it is shown, without a code.
         from linkdesk.core import qr
@@ -273,6 +307,14 @@ class ApiWorker(JobWorker):
         if qr.matrix_or_none(link.url) is None:
             log.warning("link %s is too long for a QR code", link.id)
         return link
+
+    def do_forget_pending(self, journal: PendingJournal) -> None:
+        _keep_journal(journal.clear)
+
+    def do_load_pending(
+        self, journal: PendingJournal, environment: Environment
+    ) -> PendingCreate | None:
+        return journal.load(environment)
 
     def do_warm_up(self) -> None:
         """Load the QR code maker (qrcode and Pillow) and lay out a link's code once, so
@@ -335,8 +377,19 @@ class ApiService(WorkerHost):
         """Get the QR code maker ready on the API thread (queued behind what is there)."""
         return self.submit("warm_up")
 
-    def create_link(self, request: LinkRequest, idempotency_key: str) -> int:
-        return self._submit_cancellable("create", request, idempotency_key)
+    def create_link(
+        self, request: LinkRequest, idempotency_key: str, journal: PendingJournal | None = None
+    ) -> int:
+        """Create a link; with a journal, kept on disk until billing.io has answered."""
+        return self._submit_cancellable("create", request, idempotency_key, journal)
+
+    def forget_pending(self, journal: PendingJournal) -> int:
+        """Empty the journal, after what is already queued (a create, say)."""
+        return self.submit("forget_pending", journal)
+
+    def load_pending(self, journal: PendingJournal, environment: Environment) -> int:
+        """Finishes with the journal's `PendingCreate` for this environment, or None."""
+        return self.submit("load_pending", journal, environment)
 
     def test_key(self, factory: ClientFactory, key: str) -> int:
         return self._submit_cancellable("test_key", factory, key)

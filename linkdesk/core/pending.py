@@ -1,0 +1,137 @@
+"""A create whose answer linkdesk has not seen yet, kept on disk until it has.
+
+The window writes the request and its Idempotency-Key here before it sends the request,
+and removes them once billing.io has answered for certain (the link, or a refusal). If
+linkdesk ends in between (a crash, the power, Ctrl+Q during a timeout), the file is
+still there at the next start: the window offers the same request again with the same
+key, and billing.io answers a repeat with the link it already made instead of making a
+second one. Its own key memory lasts 24 hours, so a pending create older than
+`MAX_AGE` is left to the history's sync, which brings the link in if it was made.
+
+No secret is written: the request, the key that makes it idempotent (a random UUID, not
+the API key), the environment and the time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from linkdesk.core.errors import InvalidInput
+from linkdesk.core.links import Environment, LinkRequest
+
+log = logging.getLogger(__name__)
+
+PENDING_FILE = "pending-create.json"
+# billing.io keeps an Idempotency-Key for 24 hours; an hour of margin for clocks.
+MAX_AGE = timedelta(hours=23)
+_FORMAT = 1
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class PendingCreate:
+    """A request sent (or about to be) whose outcome is not known."""
+
+    request: LinkRequest
+    idempotency_key: str
+    environment: Environment
+    started_at: datetime
+
+    def to_json(self) -> str:
+        request = self.request
+        return json.dumps(
+            {
+                "format": _FORMAT,
+                "amount_usd": str(request.amount),
+                "payment_method_id": request.payment_method_id,
+                "description": request.description,
+                "expires_in_seconds": request.lifetime,
+                "idempotency_key": self.idempotency_key,
+                "environment": self.environment.value,
+                "started_at": self.started_at.astimezone(UTC).isoformat(),
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> PendingCreate:
+        """Read what `to_json` wrote; `ValueError` for anything else."""
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or data.get("format") != _FORMAT:
+                raise ValueError("not a pending create")
+            key = data["idempotency_key"]
+            if not isinstance(key, str) or not key:
+                raise ValueError("no idempotency key")
+            started = datetime.fromisoformat(data["started_at"])
+            if started.tzinfo is None:
+                raise ValueError("a time without its zone")
+            request = LinkRequest.build(
+                Decimal(data["amount_usd"]),
+                data["payment_method_id"],
+                data["description"],
+                data["expires_in_seconds"],
+            )
+            return cls(request, key, Environment(data["environment"]), started)
+        except (KeyError, TypeError, InvalidOperation, InvalidInput) as exc:
+            raise ValueError(f"not a pending create: {type(exc).__name__}") from None
+
+
+class PendingJournal:
+    """The one pending create of a data folder, in a small JSON file.
+
+    Used from one thread (the window's API thread), so its writes keep their order. Each
+    write goes to a file beside it, is flushed to the disk, then renamed over the old one:
+    a crash leaves the old file or the new one, never half of one.
+    """
+
+    def __init__(self, path: Path, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.path = path
+        self._clock = clock
+
+    def save(self, request: LinkRequest, idempotency_key: str, environment: Environment) -> None:
+        pending = PendingCreate(request, idempotency_key, environment, self._clock())
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(self.path.name + ".new")
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(pending.to_json())
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, self.path)
+
+    def load(self, environment: Environment) -> PendingCreate | None:
+        """The pending create of this environment, if there is one young enough to finish
+        with its key; None otherwise (a file of the other environment is left alone)."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            log.warning("could not read the pending create %s: %s", self.path, exc)
+            return None
+        try:
+            pending = PendingCreate.from_json(text)
+        except ValueError as exc:
+            log.warning("ignoring the pending create %s: %s", self.path, exc)
+            return None
+        if pending.environment is not environment:
+            return None
+        age = self._clock() - pending.started_at
+        if not timedelta(0) <= age <= MAX_AGE:
+            log.info("the pending create of %s is too old to finish", pending.started_at)
+            return None
+        return pending
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self.path.with_name(self.path.name + ".new").unlink(missing_ok=True)

@@ -1,0 +1,198 @@
+"""A create whose answer never came is finished after a restart, never made twice."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from linkdesk.core.errors import FieldError
+from linkdesk.core.links import Environment, LinkRequest
+from linkdesk.core.pending import PENDING_FILE, PendingJournal
+from linkdesk.ui.main_window import RESUME, MainWindow
+from linkdesk.ui.worker import ApiWorker
+from tests.ui.helpers import Clock
+from tests.ui.history_helpers import START, history_services
+
+LINKS = "POST /v1/payment-links"
+
+
+@pytest.fixture
+def data_services(services, tmp_path):
+    """Services with a data folder (where the journal lives) and no sync on start."""
+    return history_services(services, tmp_path / "data" / "history.sqlite3", Clock(START))
+
+
+@pytest.fixture
+def journal_path(tmp_path):
+    return tmp_path / "data" / PENDING_FILE
+
+
+def open_data_window(qtbot, open_window, services) -> MainWindow:
+    window = open_window(services)
+    qtbot.waitUntil(lambda: window.history.settled, timeout=10_000)
+    return window
+
+
+def enter(qtbot, window: MainWindow, amount: str) -> None:
+    qtbot.keyClicks(window.form.amount, amount)
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
+
+
+def close(qtbot, window: MainWindow) -> None:
+    window.close()
+    qtbot.waitUntil(lambda: not window.api.running, timeout=10_000)
+
+
+def test_a_create_never_answered_is_finished_after_a_restart_without_a_second_link(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    # billing.io makes the link, but every answer to it is cut on the way back.
+    emulator.add_fault("drop_mid_body", count=4, route=LINKS)
+    first = open_data_window(qtbot, open_window, data_services)
+    first.form.description.setText("Table 4")
+    enter(qtbot, first, "29.99")
+    qtbot.waitUntil(lambda: first.banner.isVisible() and not first.creator.busy, timeout=10_000)
+    assert first.result.link is None
+    assert emulator.links_created(api_key) == 1
+    key = first.creator.idempotency_key
+    assert json.loads(journal_path.read_text(encoding="utf-8"))["idempotency_key"] == key
+    close(qtbot, first)  # linkdesk ends before anyone hears back
+
+    second = open_data_window(qtbot, open_window, data_services)
+    qtbot.waitUntil(lambda: second.form.amount.text() == "29.99", timeout=10_000)
+    assert second.form.description.text() == "Table 4"
+    assert second.banner.text() == RESUME.format(amount="$29.99")
+    assert QApplication.focusWidget() is second.form.amount
+    assert second.creator.idempotency_key == key
+
+    qtbot.keyClick(second.form.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: second.result.link is not None, timeout=10_000)
+    assert second.result.link.amount_usd == Decimal("29.99")
+    assert second.result.link.description == "Table 4"
+    assert emulator.links_created(api_key) == 1
+    assert not journal_path.exists()
+    assert not second.banner.isVisible()
+
+
+def test_the_request_is_on_disk_before_it_is_sent_and_gone_once_answered(
+    qtbot, open_window, data_services, emulator, journal_path
+):
+    emulator.add_fault("hang", route=LINKS, seconds=0.5)
+    window = open_data_window(qtbot, open_window, data_services)
+    enter(qtbot, window, "7")
+    # The moment billing.io has the request, the journal already holds it.
+    qtbot.waitUntil(lambda: emulator.request_count(LINKS) == 1, timeout=10_000)
+    saved = json.loads(journal_path.read_text(encoding="utf-8"))
+    assert saved["idempotency_key"] == window.creator.idempotency_key
+    assert Decimal(saved["amount_usd"]) == 7
+    assert saved["environment"] == "sandbox"
+    qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
+    assert not journal_path.exists()
+
+
+def test_a_refused_create_leaves_nothing_pending(emulator, api_key, factory, tmp_path):
+    """A refusal is an answer: the next start has nothing to finish."""
+    journal = PendingJournal(tmp_path / PENDING_FILE)
+    worker = ApiWorker()
+    worker.do_use(factory, api_key)
+    request = LinkRequest.build("5", "pm_no_such_method")
+    try:
+        with pytest.raises(FieldError):
+            worker.do_create(request, "key-refused", journal, threading.Event())
+    finally:
+        worker.release()
+    assert emulator.links_created(api_key) == 0
+    assert not journal.path.exists()
+
+
+def test_a_journal_that_cannot_be_written_does_not_stop_the_create(
+    emulator, api_key, factory, tmp_path
+):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    worker = ApiWorker()
+    worker.do_use(factory, api_key)
+    try:
+        link = worker.do_create(
+            LinkRequest.build("5", emulator.payment_methods(api_key)[0]["id"]),
+            "key-unwritable",
+            PendingJournal(blocker / PENDING_FILE),
+            threading.Event(),
+        )
+    finally:
+        worker.release()
+    assert link.amount_usd == 5
+    assert emulator.links_created(api_key) == 1
+
+
+def pending_for(journal_path, emulator, api_key, environment=Environment.SANDBOX) -> str:
+    method = next(m for m in emulator.payment_methods(api_key) if m["is_default"])
+    request = LinkRequest.build("12.50", method["id"], "Haircut", 3600)
+    PendingJournal(journal_path).save(request, "key-from-last-run", environment)
+    return method["id"]
+
+
+def test_the_offer_fills_every_field(qtbot, open_window, data_services, emulator, api_key,
+                                     journal_path):  # fmt: skip
+    method_id = pending_for(journal_path, emulator, api_key)
+    window = open_data_window(qtbot, open_window, data_services)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+    assert window.form.amount.text() == "12.50"
+    assert window.form.description.text() == "Haircut"
+    assert window.form.selected_method().id == method_id
+    assert window.form.selected_lifetime() == 3600
+    assert window.creator.idempotency_key == "key-from-last-run"
+    assert window.form.problems() == {}
+
+
+def test_esc_declines_the_offer_and_forgets_it(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key)
+    window = open_data_window(qtbot, open_window, data_services)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Escape)
+    assert window.form.amount.text() == ""
+    assert window.creator.idempotency_key is None
+    qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)
+
+
+def test_what_the_cashier_already_typed_is_not_overwritten(
+    qtbot, open_window, data_services, gated_factory, gate, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key)
+    services = dataclasses.replace(data_services, client_factory=gated_factory)
+    window = open_window(services, settle=False)
+    qtbot.waitUntil(lambda: gate.entered.is_set(), timeout=10_000)
+    qtbot.keyClicks(window.form.amount, "5")
+    gate.open()
+    qtbot.waitUntil(lambda: window.form.methods_ready, timeout=10_000)
+    qtbot.waitUntil(lambda: window._pending_job is None, timeout=10_000)
+    assert window.form.amount.text() == "5"
+    assert not window.banner.isVisible()
+    assert window.creator.idempotency_key is None
+
+
+def test_a_pending_live_create_is_not_offered_with_a_test_key(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key, Environment.LIVE)
+    window = open_data_window(qtbot, open_window, data_services)
+    qtbot.waitUntil(lambda: window._pending_job is None, timeout=10_000)
+    assert window.form.amount.text() == ""
+    assert not window.banner.isVisible()
+    assert journal_path.exists()  # left for a start with the live key
+
+
+def test_the_demo_keeps_no_journal(qtbot, open_window, data_services, journal_path):
+    window = open_data_window(qtbot, open_window, dataclasses.replace(data_services, demo=True))
+    enter(qtbot, window, "4")
+    qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
+    assert window.creator.journal is None
+    assert not journal_path.exists()
