@@ -82,8 +82,8 @@ DEMO_FAILED = "The demo could not start on this computer; restart linkdesk and t
 LATE_LINK = "The link was created after all, although you pressed Cancel; it is shown here."
 CANCELLED = "Cancelled; press Enter to try again (billing.io will not make the link twice)."
 RESUME = (
-    "linkdesk closed before billing.io answered for this link of {amount}; press Enter to "
-    "finish it (billing.io will not make it twice), or Esc to start over."
+    "linkdesk closed before billing.io answered for this {amount} link. Press Enter to "
+    "finish it without making a second one, or Esc to start over."
 )
 # Each hint stays on one line (no-break spaces within it, the dot ending the one before):
 # a narrow window breaks the line between hints only.
