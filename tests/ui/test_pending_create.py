@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 from decimal import Decimal
 
@@ -16,6 +20,7 @@ from linkdesk.core.links import Environment, LinkRequest
 from linkdesk.core.pending import PENDING_FILE, PendingJournal
 from linkdesk.ui.main_window import RESUME, MainWindow
 from linkdesk.ui.worker import ApiWorker
+from tests.app_env import ROOT, app_env
 from tests.ui.helpers import Clock
 from tests.ui.history_helpers import START, history_services
 
@@ -195,4 +200,38 @@ def test_the_demo_keeps_no_journal(qtbot, open_window, data_services, journal_pa
     enter(qtbot, window, "4")
     qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
     assert window.creator.journal is None
+    assert not journal_path.exists()
+
+
+def test_a_window_killed_mid_create_is_finished_by_the_next_start(
+    qtbot, open_window, data_services, emulator, api_key, journal_path, tmp_path
+):
+    """The real thing: a linkdesk process is killed (SIGKILL) while billing.io holds its
+    request; the next window offers it, and Enter gets that link, not a second one."""
+    emulator.add_fault("hang", route=LINKS, seconds=30)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.ui.pending_child", emulator.base_url, api_key,
+         str(journal_path.parent), "18.40"],
+        cwd=ROOT,
+        env=app_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert child.stdout.readline().strip() == "sent"
+        qtbot.waitUntil(lambda: emulator.request_count(LINKS) == 1, timeout=20_000)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+    assert emulator.links_created(api_key) == 1  # made, its answer never delivered
+    emulator.clear_faults()
+
+    window = open_data_window(qtbot, open_window, data_services)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+    assert window.form.amount.text() == "18.40"
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
+    assert window.result.link.amount_usd == Decimal("18.40")
+    assert emulator.links_created(api_key) == 1
     assert not journal_path.exists()
