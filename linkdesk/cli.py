@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -36,6 +37,9 @@ from linkdesk.core.paths import demo_history_path, history_path, resolve_data_di
 
 if TYPE_CHECKING:
     from linkdesk.core.history import LinkHistory, StoredLink
+    from linkdesk.core.pending import PendingJournal
+
+log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -45,6 +49,7 @@ EXIT_UNREACHABLE = 4
 EXIT_NO_KEY = 5
 
 KEY_ENV = "BILLING_API_KEY"
+RUN_AGAIN = "Run the same command again to finish this link without making a second one."
 NO_KEYRING = (
     "This computer has no secure keyring to keep the key in, so it was not saved; set "
     f"the {KEY_ENV} environment variable to the key instead."
@@ -162,7 +167,7 @@ def _create(args: argparse.Namespace, client: BillingClient) -> int:
         method = _default_method(client.list_payment_methods())
         method_id, method_name = method.id, method.label
     request = LinkRequest.build(args.amount, method_id, args.description, lifetime)
-    link = client.create_payment_link(request, new_idempotency_key())
+    link = _create_once(args, client, request)
     # Recorded before it is shown; if that fails the link is shown all the same.
     not_saved = _record(args, link, client.environment, method_name)
     if args.json:
@@ -177,6 +182,48 @@ def _create(args: argparse.Namespace, client: BillingClient) -> int:
     if not_saved:
         _fail(not_saved)
     return EXIT_OK
+
+
+def _create_once(
+    args: argparse.Namespace, client: BillingClient, request: LinkRequest
+) -> PaymentLink:
+    """Create the link. Until billing.io has answered for certain, the request and its
+    Idempotency-Key are kept in the data folder, so the same command run again after a
+    timeout, a Ctrl+C or a crash sends the same key and gets the same link, never a
+    second one (not in the demo, whose emulator ends with the command)."""
+    if getattr(args, "demo", False):
+        return client.create_payment_link(request, new_idempotency_key())
+    from linkdesk.core.pending import PENDING_CLI_FILE, PendingJournal
+
+    journal = PendingJournal(_history_file(args).parent / PENDING_CLI_FILE)
+    pending = journal.load(client.environment)
+    if pending is not None and pending.request == request:
+        key = pending.idempotency_key
+        log.info("sending again the create of %s that got no answer", pending.started_at)
+    else:
+        key = new_idempotency_key()
+    try:
+        journal.save(request, key, client.environment)
+    except OSError as error:  # a safety net lost; the history's own failure is told
+        log.info("could not keep the create in %s: %s", journal.path, error)
+    try:
+        link = client.create_payment_link(request, key)
+    except errors.ConnectionRefused:
+        raise  # nothing reached billing.io: running again is a first try, key or not
+    except errors.OUTCOME_UNKNOWN as error:
+        raise _Failure(f"{error.message} {RUN_AGAIN}", _exit_code(error)) from None
+    except errors.LinkdeskError:
+        _forget(journal)
+        raise
+    _forget(journal)
+    return link
+
+
+def _forget(journal: PendingJournal) -> None:
+    try:
+        journal.clear()
+    except OSError as error:
+        log.info("could not remove %s: %s", journal.path, error)
 
 
 def _history_file(args: argparse.Namespace) -> Path:

@@ -305,3 +305,42 @@ def test_help_names_the_history_commands():
     assert "links      list the links" in result.stdout
     assert "export     write the history" in result.stdout
     assert "--data-dir DIR" in result.stdout
+
+
+# a create that got no answer ----------------------------------------------------------
+
+
+def test_a_create_without_an_answer_is_finished_by_running_the_command_again(
+    emulator, tmp_path: Path
+):
+    key = "sk_test_CliPendingFAKE00000001"
+    command = ("create", "--amount", "42", "--description", "Order 17", "--api-base",
+               emulator.base_url)  # fmt: skip
+    # billing.io makes the link; every answer to it is cut on the way back.
+    emulator.add_fault("drop_mid_body", count=4, route="POST /v1/payment-links")
+    first = linkdesk(*command, data_dir=tmp_path, BILLING_API_KEY=key)
+    line = one_line_failure(first, 4)
+    assert line.endswith(
+        "Run the same command again to finish this link without making a second one."
+    )
+    assert emulator.links_created(key) == 1
+    pending = tmp_path / "pending-create-cli.json"
+    assert pending.exists()
+    assert "sk_" not in pending.read_text(encoding="utf-8")
+
+    again = linkdesk(*command, data_dir=tmp_path, BILLING_API_KEY=key)
+    assert again.returncode == 0, again.stderr
+    assert emulator.links_created(key) == 1  # the same link, not a second one
+    assert [link["url"] for link in listed(tmp_path)] == [again.stdout.strip()]
+    assert not pending.exists()
+
+    other = linkdesk(*command[:2], "43", *command[3:], data_dir=tmp_path, BILLING_API_KEY=key)
+    assert other.returncode == 0, other.stderr
+    assert emulator.links_created(key) == 2  # another request is another link
+
+
+def test_a_refused_create_leaves_nothing_to_finish(emulator, tmp_path: Path):
+    result = linkdesk("create", "--amount", "1", "--method", "pm_unknown", "--api-base",
+                      emulator.base_url, data_dir=tmp_path)  # fmt: skip
+    one_line_failure(result, 3)
+    assert not (tmp_path / "pending-create-cli.json").exists()

@@ -28,7 +28,8 @@ from linkdesk.core.links import Environment, LinkRequest
 
 log = logging.getLogger(__name__)
 
-PENDING_FILE = "pending-create.json"
+PENDING_FILE = "pending-create.json"  # the window's
+PENDING_CLI_FILE = "pending-create-cli.json"  # `linkdesk create`'s
 # billing.io keeps an Idempotency-Key for 24 hours; an hour of margin for clocks.
 MAX_AGE = timedelta(hours=23)
 _FORMAT = 1
