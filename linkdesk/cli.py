@@ -212,6 +212,8 @@ def _create_once(
         raise  # nothing reached billing.io: running again is a first try, key or not
     except errors.OUTCOME_UNKNOWN as error:
         raise _Failure(f"{error.message} {RUN_AGAIN}", _exit_code(error)) from None
+    except KeyboardInterrupt:
+        raise _Failure(f"Stopped before billing.io answered. {RUN_AGAIN}", 130) from None
     except errors.LinkdeskError:
         _forget(journal)
         raise

@@ -6,8 +6,11 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -344,3 +347,38 @@ def test_a_refused_create_leaves_nothing_to_finish(emulator, tmp_path: Path):
                       emulator.base_url, data_dir=tmp_path)  # fmt: skip
     one_line_failure(result, 3)
     assert not (tmp_path / "pending-create-cli.json").exists()
+
+
+def test_ctrl_c_while_billing_io_holds_the_request_says_to_run_it_again(emulator, tmp_path: Path):
+    key = "sk_test_CliPendingFAKE00000002"
+    route = "POST /v1/payment-links"
+    emulator.add_fault("hang", route=route, seconds=3)
+    before = emulator.request_count(route)
+    environ = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+               "BILLING_API_KEY": key, "LINKDESK_DATA_DIR": str(tmp_path)}  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "linkdesk", "create", "--amount", "9", "--api-base",
+         emulator.base_url],
+        env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        # Until billing.io (the emulator) holds the request; it answers only after 3 s.
+        deadline = time.monotonic() + 30
+        while emulator.request_count(route) == before:
+            assert process.poll() is None
+            assert time.monotonic() < deadline
+            threading.Event().wait(0.01)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert stderr.strip() == (
+        "linkdesk: Stopped before billing.io answered. Run the same command again to "
+        "finish this link without making a second one."
+    )
+    assert (tmp_path / "pending-create-cli.json").exists()
+    again = linkdesk("create", "--amount", "9", "--api-base", emulator.base_url,
+                     data_dir=tmp_path, BILLING_API_KEY=key)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert emulator.links_created(key) == 1
