@@ -114,7 +114,7 @@ class LinkCreator(QObject):
             self._api.forget_pending(self.journal)
 
     def resume(self, pending: PendingCreate) -> None:
-        """A create a earlier run of linkdesk never heard the answer to: the next press
+        """A create an earlier run of linkdesk never heard the answer to: the next press
         of Create for the same request sends it again with its key."""
         self.memo.outcome_unknown(pending.request, pending.idempotency_key)
 

@@ -459,9 +459,15 @@ class LinkForm(QWidget):
             return True
         return False
 
+    def offers(self, request: LinkRequest) -> bool:
+        """Whether `fill` can show exactly this request: its payment method is in the
+        list and takes its amount."""
+        method = next((m for m in self._methods if m.id == request.payment_method_id), None)
+        return method is not None and not method.limit_problem(request.amount)
+
     def fill(self, request: LinkRequest) -> None:
-        """Show a request in the fields, as if the cashier had typed it (a method no
-        longer offered leaves the choice as it is)."""
+        """Show a request in the fields, as if the cashier had typed it (a method not
+        in the list leaves the choice as it is: see `offers`)."""
         self._stop_waiting()
         self.amount.setText(format(request.amount, "f"))
         index = self.method.findData(request.payment_method_id)

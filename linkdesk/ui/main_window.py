@@ -412,6 +412,7 @@ class MainWindow(QMainWindow):
         whose emulator ends with the window, nor without a data folder), and look for
         one an earlier run never heard back about."""
         self._resumable = None
+        self._pending_job = None  # an answer about another journal is no longer wanted
         history = self.services.history
         if environment is None or history is None or history.path is None:
             self.creator.journal = None
@@ -430,6 +431,11 @@ class MainWindow(QMainWindow):
             return
         self._resumable = None
         if self.form.busy or self.form.waiting or self.form.amount.text().strip():
+            return
+        if not self.form.offers(pending.request):
+            # Its payment method is gone or its limits changed: Enter would send another
+            # request, so nothing is offered (the sync brings the link if it was made).
+            log.info("the create of %s cannot be sent again as it was", pending.started_at)
             return
         self.form.fill(pending.request)
         self.creator.resume(pending)

@@ -235,3 +235,17 @@ def test_a_window_killed_mid_create_is_finished_by_the_next_start(
     assert window.result.link.amount_usd == Decimal("18.40")
     assert emulator.links_created(api_key) == 1
     assert not journal_path.exists()
+
+
+def test_a_create_that_cannot_be_sent_as_it_was_is_not_offered(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    """Its payment method is gone: Enter would make another request, maybe a second link."""
+    request = LinkRequest.build("12.50", "pm_no_longer_offered", "Haircut")
+    PendingJournal(journal_path).save(request, "key-from-last-run", Environment.SANDBOX)
+    window = open_data_window(qtbot, open_window, data_services)
+    qtbot.waitUntil(lambda: window._pending_job is None, timeout=10_000)
+    assert window.form.amount.text() == ""
+    assert window.form.description.text() == ""
+    assert not window.banner.isVisible()
+    assert window.creator.idempotency_key is None
