@@ -167,63 +167,71 @@ def _create(args: argparse.Namespace, client: BillingClient) -> int:
         method = _default_method(client.list_payment_methods())
         method_id, method_name = method.id, method.label
     request = LinkRequest.build(args.amount, method_id, args.description, lifetime)
-    link = _create_once(args, client, request)
-    # Recorded before it is shown; if that fails the link is shown all the same.
-    not_saved = _record(args, link, client.environment, method_name)
-    if args.json:
-        print(json.dumps(_link_json(link, client.environment), ensure_ascii=False, indent=2))
-    else:
-        print(link.url)
-        expiry = link.expires_at.isoformat() if link.expires_at else "no expiry"
-        print(
-            f"{format_usd(link.amount_usd)}, {client.environment.badge}, expires: {expiry}",
-            file=sys.stderr,
-        )
+    with _idempotency_key(args, client, request) as key:
+        link = client.create_payment_link(request, key)
+        # Recorded before it is shown; if that fails the link is shown all the same.
+        not_saved = _record(args, link, client.environment, method_name)
+        if args.json:
+            print(json.dumps(_link_json(link, client.environment), ensure_ascii=False, indent=2))
+        else:
+            print(link.url)
+            expiry = link.expires_at.isoformat() if link.expires_at else "no expiry"
+            print(
+                f"{format_usd(link.amount_usd)}, {client.environment.badge}, expires: {expiry}",
+                file=sys.stderr,
+            )
     if not_saved:
         _fail(not_saved)
     return EXIT_OK
 
 
-def _create_once(
+@contextmanager
+def _idempotency_key(
     args: argparse.Namespace, client: BillingClient, request: LinkRequest
-) -> PaymentLink:
-    """Create the link. Until billing.io has answered for certain, the request and its
-    Idempotency-Key are kept in the data folder, so the same command run again after a
-    timeout, a Ctrl+C or a crash sends the same key and gets the same link, never a
-    second one (not in the demo, whose emulator ends with the command)."""
+) -> Iterator[str]:
+    """The Idempotency-Key for this create, kept with the request in the data folder
+    until the link is printed or billing.io refuses it. So the same command run again
+    after a timeout, a Ctrl+C or a crash sends the same key and gets the same link, never
+    a second one. Not in the demo, whose emulator ends with the command."""
     if getattr(args, "demo", False):
-        return client.create_payment_link(request, new_idempotency_key())
-    from linkdesk.core.pending import PENDING_CLI_FILE, PendingJournal
+        yield new_idempotency_key()
+        return
+    from linkdesk.core.pending import CLI_JOURNAL, PendingJournal
 
-    journal = PendingJournal(_history_file(args).parent / PENDING_CLI_FILE)
-    pending = journal.load(client.environment)
+    journal = PendingJournal(_history_file(args).parent, client.environment, name=CLI_JOURNAL)
+    pending = journal.load()
     if pending is not None and pending.request == request:
         key = pending.idempotency_key
         log.info("sending again the create of %s that got no answer", pending.started_at)
     else:
         key = new_idempotency_key()
     try:
-        journal.save(request, key, client.environment)
+        journal.save(request, key)
+        kept = True
     except OSError as error:  # a safety net lost; the history's own failure is told
         log.info("could not keep the create in %s: %s", journal.path, error)
+        kept = False
     try:
-        link = client.create_payment_link(request, key)
+        yield key
     except errors.ConnectionRefused:
         raise  # nothing reached billing.io: running again is a first try, key or not
     except errors.OUTCOME_UNKNOWN as error:
+        if not kept:
+            raise
         raise _Failure(f"{error.message} {RUN_AGAIN}", _exit_code(error)) from None
     except KeyboardInterrupt:
-        raise _Failure(f"Stopped before billing.io answered. {RUN_AGAIN}", 130) from None
+        if not kept:
+            raise
+        raise _Failure(f"Stopped. {RUN_AGAIN}", 130) from None
     except errors.LinkdeskError:
-        _forget(journal)
+        _forget(journal, key)
         raise
-    _forget(journal)
-    return link
+    _forget(journal, key)
 
 
-def _forget(journal: PendingJournal) -> None:
+def _forget(journal: PendingJournal, key: str) -> None:
     try:
-        journal.clear()
+        journal.clear(key)
     except OSError as error:
         log.info("could not remove %s: %s", journal.path, error)
 

@@ -327,7 +327,7 @@ def test_a_create_without_an_answer_is_finished_by_running_the_command_again(
         "Run the same command again to finish this link without making a second one."
     )
     assert emulator.links_created(key) == 1
-    pending = tmp_path / "pending-create-cli.json"
+    pending = tmp_path / "pending-create-cli-sandbox.json"
     assert pending.exists()
     assert "sk_" not in pending.read_text(encoding="utf-8")
 
@@ -346,7 +346,7 @@ def test_a_refused_create_leaves_nothing_to_finish(emulator, tmp_path: Path):
     result = linkdesk("create", "--amount", "1", "--method", "pm_unknown", "--api-base",
                       emulator.base_url, data_dir=tmp_path)  # fmt: skip
     one_line_failure(result, 3)
-    assert not (tmp_path / "pending-create-cli.json").exists()
+    assert not (tmp_path / "pending-create-cli-sandbox.json").exists()
 
 
 def test_ctrl_c_while_billing_io_holds_the_request_says_to_run_it_again(emulator, tmp_path: Path):
@@ -374,11 +374,51 @@ def test_ctrl_c_while_billing_io_holds_the_request_says_to_run_it_again(emulator
         process.kill()
     assert process.returncode == 130
     assert stderr.strip() == (
-        "linkdesk: Stopped before billing.io answered. Run the same command again to "
-        "finish this link without making a second one."
+        "linkdesk: Stopped. Run the same command again to finish this link without making "
+        "a second one."
     )
-    assert (tmp_path / "pending-create-cli.json").exists()
+    assert (tmp_path / "pending-create-cli-sandbox.json").exists()
     again = linkdesk("create", "--amount", "9", "--api-base", emulator.base_url,
                      data_dir=tmp_path, BILLING_API_KEY=key)  # fmt: skip
     assert again.returncode == 0, again.stderr
     assert emulator.links_created(key) == 1
+
+
+def test_without_a_place_to_keep_it_a_create_without_an_answer_promises_nothing(
+    emulator, tmp_path: Path
+):
+    key = "sk_test_CliPendingFAKE00000003"
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    emulator.add_fault("drop_mid_body", count=4, route="POST /v1/payment-links")
+    result = linkdesk("create", "--amount", "6", "--api-base", emulator.base_url,
+                      data_dir=blocker, BILLING_API_KEY=key)  # fmt: skip
+    line = one_line_failure(result, 4)
+    assert "Run the same command again" not in line
+
+
+def test_a_link_made_but_not_yet_printed_is_kept_to_finish(emulator, tmp_path, monkeypatch, capsys):
+    """Ctrl+C between billing.io's answer and the printed link: the same command again
+    prints that link, it does not make a second one."""
+    from linkdesk import cli
+    from linkdesk.app import parse_arguments
+
+    key = "sk_test_CliPendingFAKE00000004"
+    monkeypatch.setenv("BILLING_API_KEY", key)
+    monkeypatch.setenv("LINKDESK_DATA_DIR", str(tmp_path))
+    arguments = ["create", "--amount", "11", "--api-base", emulator.base_url]
+    record = cli._record
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_record", interrupted)
+    assert cli.run(parse_arguments(arguments)) == 130
+    assert "Run the same command again" in capsys.readouterr().err
+    assert emulator.links_created(key) == 1
+
+    monkeypatch.setattr(cli, "_record", record)
+    assert cli.run(parse_arguments(arguments)) == 0
+    assert capsys.readouterr().out.startswith("https://pay.billing.io/pl_")
+    assert emulator.links_created(key) == 1
+    assert not (tmp_path / "pending-create-cli-sandbox.json").exists()

@@ -28,8 +28,9 @@ from linkdesk.core.links import Environment, LinkRequest
 
 log = logging.getLogger(__name__)
 
-PENDING_FILE = "pending-create.json"  # the window's
-PENDING_CLI_FILE = "pending-create-cli.json"  # `linkdesk create`'s
+# The files' names, before "-sandbox.json" or "-live.json".
+WINDOW_JOURNAL = "pending-create"
+CLI_JOURNAL = "pending-create-cli"
 # billing.io keeps an Idempotency-Key for 24 hours; an hour of margin for clocks.
 MAX_AGE = timedelta(hours=23)
 _FORMAT = 1
@@ -89,19 +90,35 @@ class PendingCreate:
 
 
 class PendingJournal:
-    """The one pending create of a data folder, in a small JSON file.
+    """The one pending create of a data folder and an environment, in a small JSON file.
 
-    Used from one thread (the window's API thread), so its writes keep their order. Each
-    write goes to a file beside it, is flushed to the disk, then renamed over the old one:
-    a crash leaves the old file or the new one, never half of one.
+    Each environment has its own file, so a test link made meanwhile never overwrites a
+    live create waiting to be finished. Used from one thread (the window's API thread, or
+    the command), so its writes keep their order. Each write goes to a file beside it, is
+    flushed to the disk, then renamed over the old one: a crash leaves the old file or
+    the new one, never half of one.
     """
 
-    def __init__(self, path: Path, *, clock: Callable[[], datetime] = utc_now) -> None:
-        self.path = path
+    def __init__(
+        self,
+        folder: Path,
+        environment: Environment,
+        *,
+        name: str = WINDOW_JOURNAL,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.environment = environment
+        self.path = folder / f"{name}-{environment.value}.json"
         self._clock = clock
 
-    def save(self, request: LinkRequest, idempotency_key: str, environment: Environment) -> None:
-        pending = PendingCreate(request, idempotency_key, environment, self._clock())
+    def save(self, request: LinkRequest, idempotency_key: str) -> None:
+        """Keep this create until `clear`. Sent again with the same key, it keeps the time
+        it was first sent: billing.io's memory of the key runs from then."""
+        started = self._clock()
+        kept = self._read()
+        if isinstance(kept, PendingCreate) and kept.idempotency_key == idempotency_key:
+            started = kept.started_at
+        pending = PendingCreate(request, idempotency_key, self.environment, started)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(self.path.name + ".new")
         with open(temporary, "w", encoding="utf-8") as file:
@@ -110,29 +127,38 @@ class PendingJournal:
             os.fsync(file.fileno())
         os.replace(temporary, self.path)
 
-    def load(self, environment: Environment) -> PendingCreate | None:
-        """The pending create of this environment, if there is one young enough to finish
-        with its key; None otherwise (a file of the other environment is left alone)."""
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        except (OSError, UnicodeDecodeError) as exc:
-            log.warning("could not read the pending create %s: %s", self.path, exc)
-            return None
-        try:
-            pending = PendingCreate.from_json(text)
-        except ValueError as exc:
-            log.warning("ignoring the pending create %s: %s", self.path, exc)
-            return None
-        if pending.environment is not environment:
+    def load(self) -> PendingCreate | None:
+        """The pending create, if there is one young enough to finish with its key."""
+        pending = self._read()
+        if not isinstance(pending, PendingCreate):
             return None
         age = self._clock() - pending.started_at
-        if not timedelta(0) <= age <= MAX_AGE:
-            log.info("the pending create of %s is too old to finish", pending.started_at)
+        if pending.environment is not self.environment or not timedelta(0) <= age <= MAX_AGE:
+            log.info("the pending create of %s cannot be finished now", pending.started_at)
             return None
         return pending
 
-    def clear(self) -> None:
+    def clear(self, idempotency_key: str | None = None) -> None:
+        """Forget the pending create; given a key, only if it is that key's (a later
+        create may have taken its place meanwhile)."""
+        if idempotency_key is not None:
+            kept = self._read()
+            if isinstance(kept, PendingCreate) and kept.idempotency_key != idempotency_key:
+                return
         self.path.unlink(missing_ok=True)
         self.path.with_name(self.path.name + ".new").unlink(missing_ok=True)
+
+    def _read(self) -> PendingCreate | bool:
+        """What the file holds; False when there is none, True when it cannot be read."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return False
+        except (OSError, UnicodeDecodeError) as exc:
+            log.info("could not read the pending create %s: %s", self.path, exc)
+            return True
+        try:
+            return PendingCreate.from_json(text)
+        except ValueError as exc:
+            log.info("ignoring the pending create %s: %s", self.path, exc)
+            return True

@@ -44,11 +44,11 @@ class IdempotencyMemo:
     def outcome_unknown(self, request: LinkRequest, idempotency_key: str) -> None:
         self._pending = _Attempt(request, idempotency_key)
 
-    def forget(self) -> bool:
-        """Forget the key; whether there was one."""
-        had = self._pending is not None
+    def forget(self) -> str | None:
+        """Forget the key; the key forgotten, if there was one."""
+        key = self.pending_key
         self._pending = None
-        return had
+        return key
 
     @property
     def pending_key(self) -> str | None:
@@ -70,6 +70,8 @@ class LinkCreator(QObject):
         # Where the create in flight, or the last one whose outcome is unknown, is kept
         # across a restart (linkdesk.core.pending); None: nowhere (the demo, tests).
         self.journal: PendingJournal | None = None
+        # Each create job's key and journal, to empty the journal once its link is here.
+        self._sent: dict[int, tuple[str, PendingJournal | None]] = {}
         self._job: int | None = None
         self._attempt: _Attempt | None = None
         # Cancelled creates still on the wire, whose link must not be lost if it comes.
@@ -95,6 +97,7 @@ class LinkCreator(QObject):
         attempt = _Attempt(request, self.memo.key_for(request))
         self._attempt = attempt
         self._job = self._api.create_link(request, attempt.idempotency_key, self.journal)
+        self._sent[self._job] = (attempt.idempotency_key, self.journal)
         self.busy_changed.emit(True)
         return True
 
@@ -109,9 +112,22 @@ class LinkCreator(QObject):
         self.cancelled.emit()
 
     def forget_key(self) -> None:
-        """The form changed: the next press of Create is a new create."""
-        if self.memo.forget() and self.journal is not None:
-            self._api.forget_pending(self.journal)
+        """The form changed: the next press of Create is a new create, and the one whose
+        outcome was unknown is no longer to be finished (the sync brings its link, if
+        billing.io made it)."""
+        key = self.memo.forget()
+        if key is not None:
+            self._forget_pending(key, self.journal)
+
+    def detach(self) -> None:
+        """Another key (or the demo) from now on: its keys mean nothing to the new one's
+        account. The journal on disk is left for the next start with the old key."""
+        self.memo.forget()
+        self.journal = None
+
+    def _forget_pending(self, key: str, journal: PendingJournal | None) -> None:
+        if journal is not None:
+            self._api.forget_pending(journal, key)
 
     def resume(self, pending: PendingCreate) -> None:
         """A create an earlier run of linkdesk never heard the answer to: the next press
@@ -125,6 +141,9 @@ class LinkCreator(QObject):
 
     @Slot(int, object)
     def on_api_finished(self, job_id: int, result: object) -> None:
+        sent = self._sent.pop(job_id, None)
+        if sent is not None and isinstance(result, PaymentLink):
+            self._forget_pending(*sent)  # the link is here: nothing left to finish
         if job_id in self._moot:
             self._moot.discard(job_id)
             return
@@ -149,8 +168,11 @@ class LinkCreator(QObject):
 
     @Slot(int, object)
     def on_api_failed(self, job_id: int, error: object) -> None:
+        sent = self._sent.pop(job_id, None)
         if job_id != self._job or self._attempt is None:
             self._abandoned.pop(job_id, None)
+            if job_id in self._moot and sent is not None:
+                self._forget_pending(*sent)  # its link came through the create it repeated
             self._moot.discard(job_id)
             return
         if not isinstance(error, LinkdeskError):

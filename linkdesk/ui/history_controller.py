@@ -424,10 +424,11 @@ class HistoryController(QObject):
         else:
             self.view.count.setText("counting…")
         if self._pending_select is not None:
-            # Unless a newer link is on show by now (its own row is selected when it is
-            # recorded): the result pane must never go back to an older customer's code.
+            # Only while it is still on show: not once a newer link is (its own row is
+            # selected when it is recorded), nor after Esc emptied the pane. The result
+            # pane must never go back to an older customer's code.
             shown = self.window.result.link
-            if shown is None or shown.id == self._pending_select:
+            if shown is not None and shown.id == self._pending_select:
                 self.select_link(self._pending_select)
             self._pending_select = None
         self.shown.emit(result.generation)

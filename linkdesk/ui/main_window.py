@@ -189,6 +189,8 @@ class MainWindow(QMainWindow):
         self._load_job: int | None = None
         self._pending_job: int | None = None
         self._resumable: PendingCreate | None = None
+        self._offering = False  # the form shows an earlier create to finish
+        self._key_fingerprint: int | None = None  # which key is in use (its hash)
         self._watching_expose = False
         self._warmed_up = False
         self._is_ready = False
@@ -334,6 +336,7 @@ class MainWindow(QMainWindow):
         self.amount_guard.declined.connect(self.back_to_amount)
         self.form.cancel_requested.connect(self.creator.cancel)
         self.form.edited.connect(self.creator.forget_key)
+        self.form.edited.connect(self.on_form_edited)
         self.form.lifetime_chosen.connect(self.on_form_lifetime_chosen)
         self.form.methods_retry_requested.connect(self.on_form_methods_retry_requested)
         self.creator.busy_changed.connect(self.form.set_busy)
@@ -400,11 +403,20 @@ class MainWindow(QMainWindow):
 
     def use_key(self, factory: ClientFactory, key: str) -> None:
         """Work with this key from now on, and load its payment methods."""
-        self.creator.forget_key()
-        self._use_job = self.api.use(factory, key)
         environment = Environment.for_key(key)
+        self._switch_key(hash(key), environment)
+        self._use_job = self.api.use(factory, key)
         self._show_environment(environment, demo=False)
         self.load_methods()
+
+    def _switch_key(self, fingerprint: int | None, environment: Environment | None) -> None:
+        """Another key from now on (None: none, or the demo's). The same key saved again
+        keeps what it had: a create to finish with its idempotency key, and its journal."""
+        if fingerprint is not None and fingerprint == self._key_fingerprint:
+            return
+        self._key_fingerprint = fingerprint
+        self._withdraw_offer()
+        self.creator.detach()
         self._use_journal(environment)
 
     def _use_journal(self, environment: Environment | None) -> None:
@@ -417,11 +429,11 @@ class MainWindow(QMainWindow):
         if environment is None or history is None or history.path is None:
             self.creator.journal = None
             return
-        from linkdesk.core.pending import PENDING_FILE, PendingJournal
+        from linkdesk.core.pending import PendingJournal
 
-        journal = PendingJournal(history.path.parent / PENDING_FILE)
+        journal = PendingJournal(history.path.parent, environment)
         self.creator.journal = journal
-        self._pending_job = self.api.load_pending(journal, environment)
+        self._pending_job = self.api.load_pending(journal)
 
     def _offer_resume(self) -> None:
         """Put a create an earlier run never heard back about in the form, once the
@@ -430,7 +442,8 @@ class MainWindow(QMainWindow):
         if pending is None or not self.form.methods_ready:
             return
         self._resumable = None
-        if self.form.busy or self.form.waiting or self.form.amount.text().strip():
+        form = self.form
+        if form.busy or form.waiting or form.amount.text().strip() or form.description.text():
             return
         if not self.form.offers(pending.request):
             # Its payment method is gone or its limits changed: Enter would send another
@@ -440,7 +453,22 @@ class MainWindow(QMainWindow):
         self.form.fill(pending.request)
         self.creator.resume(pending)
         self.banner.show_message(RESUME.format(amount=format_usd(pending.request.amount)))
+        self._offering = True
         self.form.focus_amount()
+
+    def _withdraw_offer(self) -> None:
+        """The offer to finish an earlier create no longer holds: off the form with it."""
+        if self._offering:
+            self._offering = False
+            self.banner.clear()
+            self.form.clear()
+
+    @Slot()
+    def on_form_edited(self) -> None:
+        if self._offering:
+            # Another request now: Enter would no longer finish the earlier create.
+            self._offering = False
+            self.banner.clear()
 
     def _show_environment(self, environment: Environment, *, demo: bool) -> None:
         self._demo = demo
@@ -456,8 +484,7 @@ class MainWindow(QMainWindow):
         self.demo_action.setEnabled(not demo and self.services.start_demo is not None)
 
     def forget_key(self) -> None:
-        self.creator.forget_key()
-        self._use_journal(None)
+        self._switch_key(None, None)
         self._environment = None
         self.api.use(None, None)
         self.environment_badge.set_word("")
@@ -469,8 +496,6 @@ class MainWindow(QMainWindow):
             self.banner.show_message(DEMO_UNAVAILABLE)
             return
         self.banner.clear()
-        self.creator.forget_key()
-        self._use_journal(None)
         self._demo_job = self.api.use_demo(self.services.start_demo)
         self.load_methods()
 
@@ -583,6 +608,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def on_form_submitted(self, request: LinkRequest) -> None:
         self.banner.clear()
+        self._offering = False
         if self.creator.create(request):
             self.statusBar().clearMessage()
 
@@ -647,6 +673,7 @@ class MainWindow(QMainWindow):
         if job_id == self._demo_job:
             self._demo_job = None
             if isinstance(result, Environment):
+                self._switch_key(None, None)  # the demo's creates end with its emulator
                 self._show_environment(result, demo=True)
         if job_id == self._pending_job:
             self._pending_job = None
@@ -733,6 +760,8 @@ class MainWindow(QMainWindow):
             return
         self.form.clear()
         self.creator.forget_key()
+        self._offering = False
+        self.banner.clear()
         self.form.focus_amount()
         # Between links nobody sees the last customer's code: not the next customer on
         # this screen (who could pay the old amount), nor on the customer display, which

@@ -286,20 +286,19 @@ class ApiWorker(JobWorker):
         cancel: threading.Event,
     ) -> PaymentLink:
         """Create the link. With a journal, the request and its key are on disk before
-        they are sent, and stay there until billing.io has answered for certain."""
+        they are sent; a refusal removes them, and so does the window once it has the
+        link (`LinkCreator`): a link that comes while the window closes is not lost."""
         client = self._require_client()
         if journal is not None:
-            _keep_journal(journal.save, request, idempotency_key, client.environment)
+            _keep_journal(journal.save, request, idempotency_key)
         try:
             link = client.create_payment_link(request, idempotency_key, cancel)
         except OUTCOME_UNKNOWN:
             raise  # the journal keeps it: the same key finishes it, now or after a restart
         except LinkdeskError:
             if journal is not None:
-                _keep_journal(journal.clear)
+                _keep_journal(journal.clear, idempotency_key)
             raise
-        if journal is not None:
-            _keep_journal(journal.clear)
         # Build the QR here, off the GUI thread; QrWidget then finds it in the cache.
         # A link too long for one is still the link made: it is shown, without a code.
         from linkdesk.core import qr
@@ -308,13 +307,11 @@ class ApiWorker(JobWorker):
             log.warning("link %s is too long for a QR code", link.id)
         return link
 
-    def do_forget_pending(self, journal: PendingJournal) -> None:
-        _keep_journal(journal.clear)
+    def do_forget_pending(self, journal: PendingJournal, idempotency_key: str) -> None:
+        _keep_journal(journal.clear, idempotency_key)
 
-    def do_load_pending(
-        self, journal: PendingJournal, environment: Environment
-    ) -> PendingCreate | None:
-        return journal.load(environment)
+    def do_load_pending(self, journal: PendingJournal) -> PendingCreate | None:
+        return journal.load()
 
     def do_warm_up(self) -> None:
         """Load the QR code maker (qrcode and Pillow) and lay out a link's code once, so
@@ -383,13 +380,13 @@ class ApiService(WorkerHost):
         """Create a link; with a journal, kept on disk until billing.io has answered."""
         return self._submit_cancellable("create", request, idempotency_key, journal)
 
-    def forget_pending(self, journal: PendingJournal) -> int:
-        """Empty the journal, after what is already queued (a create, say)."""
-        return self.submit("forget_pending", journal)
+    def forget_pending(self, journal: PendingJournal, idempotency_key: str) -> int:
+        """Empty the journal if it still holds this key's create, after what is queued."""
+        return self.submit("forget_pending", journal, idempotency_key)
 
-    def load_pending(self, journal: PendingJournal, environment: Environment) -> int:
-        """Finishes with the journal's `PendingCreate` for this environment, or None."""
-        return self.submit("load_pending", journal, environment)
+    def load_pending(self, journal: PendingJournal) -> int:
+        """Finishes with the journal's `PendingCreate`, or None."""
+        return self.submit("load_pending", journal)
 
     def test_key(self, factory: ClientFactory, key: str) -> int:
         return self._submit_cancellable("test_key", factory, key)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from linkdesk.core.errors import FieldError
 from linkdesk.core.links import Environment, LinkRequest
-from linkdesk.core.pending import PENDING_FILE, PendingJournal
+from linkdesk.core.pending import PendingJournal
 from linkdesk.ui.main_window import RESUME, MainWindow
 from linkdesk.ui.worker import ApiWorker
 from tests.app_env import ROOT, app_env
@@ -35,7 +35,8 @@ def data_services(services, tmp_path):
 
 @pytest.fixture
 def journal_path(tmp_path):
-    return tmp_path / "data" / PENDING_FILE
+    """Where the window keeps a sandbox create (the tests' keys are sandbox keys)."""
+    return PendingJournal(tmp_path / "data", Environment.SANDBOX).path
 
 
 def open_data_window(qtbot, open_window, services) -> MainWindow:
@@ -103,7 +104,7 @@ def test_the_request_is_on_disk_before_it_is_sent_and_gone_once_answered(
 
 def test_a_refused_create_leaves_nothing_pending(emulator, api_key, factory, tmp_path):
     """A refusal is an answer: the next start has nothing to finish."""
-    journal = PendingJournal(tmp_path / PENDING_FILE)
+    journal = PendingJournal(tmp_path, Environment.SANDBOX)
     worker = ApiWorker()
     worker.do_use(factory, api_key)
     request = LinkRequest.build("5", "pm_no_such_method")
@@ -127,7 +128,7 @@ def test_a_journal_that_cannot_be_written_does_not_stop_the_create(
         link = worker.do_create(
             LinkRequest.build("5", emulator.payment_methods(api_key)[0]["id"]),
             "key-unwritable",
-            PendingJournal(blocker / PENDING_FILE),
+            PendingJournal(blocker, Environment.SANDBOX),
             threading.Event(),
         )
     finally:
@@ -139,7 +140,7 @@ def test_a_journal_that_cannot_be_written_does_not_stop_the_create(
 def pending_for(journal_path, emulator, api_key, environment=Environment.SANDBOX) -> str:
     method = next(m for m in emulator.payment_methods(api_key) if m["is_default"])
     request = LinkRequest.build("12.50", method["id"], "Haircut", 3600)
-    PendingJournal(journal_path).save(request, "key-from-last-run", environment)
+    PendingJournal(journal_path.parent, environment).save(request, "key-from-last-run")
     return method["id"]
 
 
@@ -165,21 +166,35 @@ def test_esc_declines_the_offer_and_forgets_it(
     qtbot.keyClick(window.form.amount, Qt.Key.Key_Escape)
     assert window.form.amount.text() == ""
     assert window.creator.idempotency_key is None
+    assert not window.banner.isVisible()  # its promise no longer holds
     qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)
 
 
+def test_editing_the_offered_request_takes_the_offer_back(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key)
+    window = open_data_window(qtbot, open_window, data_services)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+    qtbot.keyClicks(window.form.amount, "9")
+    assert not window.banner.isVisible()
+    assert window.creator.idempotency_key is None
+
+
+@pytest.mark.parametrize("field", ["amount", "description"])
 def test_what_the_cashier_already_typed_is_not_overwritten(
-    qtbot, open_window, data_services, gated_factory, gate, emulator, api_key, journal_path
+    qtbot, open_window, data_services, gated_factory, gate, emulator, api_key, journal_path, field
 ):
     pending_for(journal_path, emulator, api_key)
     services = dataclasses.replace(data_services, client_factory=gated_factory)
     window = open_window(services, settle=False)
     qtbot.waitUntil(lambda: gate.entered.is_set(), timeout=10_000)
-    qtbot.keyClicks(window.form.amount, "5")
+    typed = getattr(window.form, field)
+    qtbot.keyClicks(typed, "5")
     gate.open()
     qtbot.waitUntil(lambda: window.form.methods_ready, timeout=10_000)
     qtbot.waitUntil(lambda: window._pending_job is None, timeout=10_000)
-    assert window.form.amount.text() == "5"
+    assert typed.text() == "5"
     assert not window.banner.isVisible()
     assert window.creator.idempotency_key is None
 
@@ -188,11 +203,12 @@ def test_a_pending_live_create_is_not_offered_with_a_test_key(
     qtbot, open_window, data_services, emulator, api_key, journal_path
 ):
     pending_for(journal_path, emulator, api_key, Environment.LIVE)
+    live = PendingJournal(journal_path.parent, Environment.LIVE).path
     window = open_data_window(qtbot, open_window, data_services)
     qtbot.waitUntil(lambda: window._pending_job is None, timeout=10_000)
     assert window.form.amount.text() == ""
     assert not window.banner.isVisible()
-    assert journal_path.exists()  # left for a start with the live key
+    assert live.exists()  # left for a start with the live key
 
 
 def test_the_demo_keeps_no_journal(qtbot, open_window, data_services, journal_path):
@@ -242,10 +258,96 @@ def test_a_create_that_cannot_be_sent_as_it_was_is_not_offered(
 ):
     """Its payment method is gone: Enter would make another request, maybe a second link."""
     request = LinkRequest.build("12.50", "pm_no_longer_offered", "Haircut")
-    PendingJournal(journal_path).save(request, "key-from-last-run", Environment.SANDBOX)
+    PendingJournal(journal_path.parent, Environment.SANDBOX).save(request, "key-from-last-run")
     window = open_data_window(qtbot, open_window, data_services)
     qtbot.waitUntil(lambda: window._pending_job is None, timeout=10_000)
     assert window.form.amount.text() == ""
     assert window.form.description.text() == ""
     assert not window.banner.isVisible()
     assert window.creator.idempotency_key is None
+
+
+def test_a_link_that_comes_while_the_window_closes_is_offered_at_the_next_start(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    """Ctrl+Q while billing.io is slow: its answer comes when nobody shows it any more."""
+    emulator.add_fault("hang", route=LINKS, seconds=1.0)
+    first = open_data_window(qtbot, open_window, data_services)
+    enter(qtbot, first, "9.99")
+    qtbot.waitUntil(lambda: emulator.request_count(LINKS) == 1, timeout=10_000)
+    close(qtbot, first)
+    assert emulator.links_created(api_key) == 1
+    assert journal_path.exists()
+
+    second = open_data_window(qtbot, open_window, data_services)
+    qtbot.waitUntil(lambda: second.banner.isVisible(), timeout=10_000)
+    qtbot.keyClick(second.form.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: second.result.link is not None, timeout=10_000)
+    assert emulator.links_created(api_key) == 1
+
+
+def test_the_same_key_saved_again_keeps_the_offer_another_key_takes_it_back(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key)
+    window = open_data_window(qtbot, open_window, data_services)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+    window.use_key(data_services.client_factory, api_key)  # Keys… > Save, the same key
+    qtbot.waitUntil(lambda: window.form.methods_ready, timeout=10_000)
+    assert window.banner.isVisible()
+    assert window.form.amount.text() == "12.50"
+    assert window.creator.idempotency_key == "key-from-last-run"
+
+    window.use_key(data_services.client_factory, api_key + "2")  # another account
+    assert not window.banner.isVisible()
+    assert window.form.amount.text() == ""
+    assert window.creator.idempotency_key is None
+    qtbot.waitUntil(lambda: window.form.methods_ready, timeout=10_000)
+    assert journal_path.exists()  # for the next start with the first key
+
+
+def test_a_test_link_made_meanwhile_leaves_a_pending_live_create_alone(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key, Environment.LIVE)
+    live = PendingJournal(journal_path.parent, Environment.LIVE)
+    window = open_data_window(qtbot, open_window, data_services)
+    enter(qtbot, window, "3")
+    qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)
+    assert live.load().idempotency_key == "key-from-last-run"
+
+
+def test_a_cancelled_create_whose_link_came_leaves_nothing_to_offer(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    """Cancel, then Enter again: the first attempt brings the link, and the repeat (moot
+    by then) fails; nothing is left on disk to offer at the next start."""
+    emulator.add_fault("hang", route=LINKS, seconds=1.0)
+    emulator.add_fault("drop_before_body", route=LINKS, count=10)
+    window = open_data_window(qtbot, open_window, data_services)
+    enter(qtbot, window, "4.20")
+    qtbot.waitUntil(lambda: emulator.request_count(LINKS) == 1, timeout=10_000)
+    qtbot.keyClick(window.form.cancel_button, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.creator.busy, timeout=10_000)
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)
+    assert emulator.links_created(api_key) == 1
+
+
+def test_esc_right_after_a_create_keeps_the_pane_empty(qtbot, open_window, data_services):
+    """The recent links select the new link once it is stored: not after Esc emptied the
+    pane, which would put that customer's code back on the screen."""
+    window = open_data_window(qtbot, open_window, data_services)
+    history = window.history
+    window.creator.created.connect(
+        lambda _link, _late: qtbot.keyClick(window.form.amount, Qt.Key.Key_Escape)
+    )
+    enter(qtbot, window, "15")
+    qtbot.waitUntil(
+        lambda: history.model.rowCount() == 1 and history.settled and not history.recording,
+        timeout=10_000,
+    )
+    assert window.result.link is None
+    assert history.view.selected_link() is None
