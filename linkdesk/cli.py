@@ -49,7 +49,9 @@ EXIT_UNREACHABLE = 4
 EXIT_NO_KEY = 5
 
 KEY_ENV = "BILLING_API_KEY"
-RUN_AGAIN = "Run the same command again to finish this link without making a second one."
+RUN_AGAIN = (
+    "Run the same command again: if billing.io made the link, you get that one, not a second."
+)
 NO_KEYRING = (
     "This computer has no secure keyring to keep the key in, so it was not saved; set "
     f"the {KEY_ENV} environment variable to the key instead."
@@ -213,8 +215,6 @@ def _idempotency_key(
         kept = False
     try:
         yield key
-    except errors.ConnectionRefused:
-        raise  # nothing reached billing.io: running again is a first try, key or not
     except errors.OUTCOME_UNKNOWN as error:
         if not kept:
             raise

@@ -324,7 +324,7 @@ def test_a_create_without_an_answer_is_finished_by_running_the_command_again(
     first = linkdesk(*command, data_dir=tmp_path, BILLING_API_KEY=key)
     line = one_line_failure(first, 4)
     assert line.endswith(
-        "Run the same command again to finish this link without making a second one."
+        "Run the same command again: if billing.io made the link, you get that one, not a second."
     )
     assert emulator.links_created(key) == 1
     pending = tmp_path / "pending-create-cli-sandbox.json"
@@ -374,8 +374,8 @@ def test_ctrl_c_while_billing_io_holds_the_request_says_to_run_it_again(emulator
         process.kill()
     assert process.returncode == 130
     assert stderr.strip() == (
-        "linkdesk: Stopped. Run the same command again to finish this link without making "
-        "a second one."
+        "linkdesk: Stopped. Run the same command again: if billing.io made the link, you get "
+        "that one, not a second."
     )
     assert (tmp_path / "pending-create-cli-sandbox.json").exists()
     again = linkdesk("create", "--amount", "9", "--api-base", emulator.base_url,
@@ -421,4 +421,15 @@ def test_a_link_made_but_not_yet_printed_is_kept_to_finish(emulator, tmp_path, m
     assert cli.run(parse_arguments(arguments)) == 0
     assert capsys.readouterr().out.startswith("https://pay.billing.io/pl_")
     assert emulator.links_created(key) == 1
+    assert not (tmp_path / "pending-create-cli-sandbox.json").exists()
+
+
+def test_a_damaged_journal_does_not_stop_a_create(emulator, tmp_path: Path):
+    (tmp_path / "pending-create-cli-sandbox.json").write_text(
+        '{"format": 1, "payment_method_id": 5}', encoding="utf-8"
+    )
+    result = linkdesk("create", "--amount", "8", "--api-base", emulator.base_url,
+                      data_dir=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("https://pay.billing.io/pl_")
     assert not (tmp_path / "pending-create-cli-sandbox.json").exists()

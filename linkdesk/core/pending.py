@@ -67,26 +67,33 @@ class PendingCreate:
 
     @classmethod
     def from_json(cls, text: str) -> PendingCreate:
-        """Read what `to_json` wrote; `ValueError` for anything else."""
+        """Read what `to_json` wrote; `ValueError` for anything else (a file edited by
+        hand, half a disk block, another program's JSON)."""
         try:
             data = json.loads(text)
-            if not isinstance(data, dict) or data.get("format") != _FORMAT:
-                raise ValueError("not a pending create")
-            key = data["idempotency_key"]
-            if not isinstance(key, str) or not key:
-                raise ValueError("no idempotency key")
+        except (ValueError, RecursionError):
+            raise ValueError("not JSON") from None
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            raise ValueError("not a pending create")
+        texts = ("amount_usd", "payment_method_id", "idempotency_key", "environment", "started_at")
+        if not all(isinstance(data.get(name), str) and data[name] for name in texts):
+            raise ValueError("a field missing or not text")
+        description, lifetime = data.get("description"), data.get("expires_in_seconds")
+        if not isinstance(description, str | None):
+            raise ValueError("a description that is not text")
+        if isinstance(lifetime, bool) or not isinstance(lifetime, int | None):
+            raise ValueError("a lifetime that is not a whole number")
+        try:
             started = datetime.fromisoformat(data["started_at"])
-            if started.tzinfo is None:
-                raise ValueError("a time without its zone")
+            environment = Environment(data["environment"])
             request = LinkRequest.build(
-                Decimal(data["amount_usd"]),
-                data["payment_method_id"],
-                data["description"],
-                data["expires_in_seconds"],
+                Decimal(data["amount_usd"]), data["payment_method_id"], description, lifetime
             )
-            return cls(request, key, Environment(data["environment"]), started)
-        except (KeyError, TypeError, InvalidOperation, InvalidInput) as exc:
+        except (ValueError, InvalidOperation, InvalidInput) as exc:
             raise ValueError(f"not a pending create: {type(exc).__name__}") from None
+        if started.tzinfo is None:
+            raise ValueError("a time without its zone")
+        return cls(request, data["idempotency_key"], environment, started)
 
 
 class PendingJournal:

@@ -72,6 +72,8 @@ class LinkCreator(QObject):
         self.journal: PendingJournal | None = None
         # Each create job's key and journal, to empty the journal once its link is here.
         self._sent: dict[int, tuple[str, PendingJournal | None]] = {}
+        # Creates sent with a key no longer in use: their key is not to be used again.
+        self._detached: set[int] = set()
         self._job: int | None = None
         self._attempt: _Attempt | None = None
         # Cancelled creates still on the wire, whose link must not be lost if it comes.
@@ -124,6 +126,9 @@ class LinkCreator(QObject):
         account. The journal on disk is left for the next start with the old key."""
         self.memo.forget()
         self.journal = None
+        if self._job is not None:
+            # Its outcome may stay unknown, but its key belongs to the other account.
+            self._detached.add(self._job)
 
     def _forget_pending(self, key: str, journal: PendingJournal | None) -> None:
         if journal is not None:
@@ -141,6 +146,7 @@ class LinkCreator(QObject):
 
     @Slot(int, object)
     def on_api_finished(self, job_id: int, result: object) -> None:
+        self._detached.discard(job_id)
         sent = self._sent.pop(job_id, None)
         if sent is not None and isinstance(result, PaymentLink):
             self._forget_pending(*sent)  # the link is here: nothing left to finish
@@ -168,6 +174,8 @@ class LinkCreator(QObject):
 
     @Slot(int, object)
     def on_api_failed(self, job_id: int, error: object) -> None:
+        detached = job_id in self._detached
+        self._detached.discard(job_id)
         sent = self._sent.pop(job_id, None)
         if job_id != self._job or self._attempt is None:
             self._abandoned.pop(job_id, None)
@@ -177,7 +185,7 @@ class LinkCreator(QObject):
             return
         if not isinstance(error, LinkdeskError):
             error = LinkdeskError()
-        if isinstance(error, OUTCOME_UNKNOWN):
+        if isinstance(error, OUTCOME_UNKNOWN) and not detached:
             self.memo.outcome_unknown(self._attempt.request, self._attempt.idempotency_key)
         else:
             self.memo.forget()

@@ -111,6 +111,8 @@ class LinkForm(QWidget):
         self.setObjectName("linkForm")
         self._clock = clock
         self._methods: list[PaymentMethod] = []
+        # The method chosen before the list was emptied to load it again.
+        self._method_choice: str | None = None
         self._methods_ready = False
         self._methods_loading = False
         self._busy = False
@@ -313,6 +315,9 @@ class LinkForm(QWidget):
         return self._waiting
 
     def set_methods_loading(self) -> None:
+        chosen = self.selected_method()
+        if chosen is not None:
+            self._method_choice = chosen.id
         self._methods_ready = False
         self._methods_loading = True
         self._fill_methods([], LOADING_METHODS)
@@ -325,7 +330,8 @@ class LinkForm(QWidget):
         offered, else preselect the account's default. A create waiting for them is sent
         now, if what was typed suits the method."""
         offered = [m for m in methods if (m.status or "active") == "active"]
-        previous = self.selected_method()
+        selected = self.selected_method()
+        previous = selected.id if selected is not None else self._method_choice
         waiting = self._stop_waiting()
         self._methods_ready = bool(offered)
         self._methods_loading = False
@@ -335,7 +341,7 @@ class LinkForm(QWidget):
             self.method_note.set_error(NO_METHODS)
             return
         self._fill_methods(offered, None)
-        chosen = next((m for m in offered if previous and m.id == previous.id), None)
+        chosen = next((m for m in offered if m.id == previous), None)
         chosen = chosen or next((m for m in offered if m.is_default), offered[0])
         self._filling = True
         self.method.setCurrentIndex(offered.index(chosen))
@@ -459,6 +465,21 @@ class LinkForm(QWidget):
             return True
         return False
 
+    def choices(self) -> tuple[str | None, int | None]:
+        """The payment method (its id) and the lifetime chosen now, for `set_choices`."""
+        method = self.selected_method()
+        return (method.id if method is not None else None), self.selected_lifetime()
+
+    def set_choices(self, method_id: str | None, lifetime: int | None) -> None:
+        """Choose that method (if offered) and that lifetime again."""
+        index = self.method.findData(method_id) if method_id is not None else -1
+        if index >= 0:
+            self._filling = True
+            self.method.setCurrentIndex(index)
+            self._filling = False
+        self.set_lifetime(lifetime)
+        self._revalidate()
+
     def offers(self, request: LinkRequest) -> bool:
         """Whether `fill` can show exactly this request: its payment method is in the
         list and takes its amount."""
@@ -470,12 +491,8 @@ class LinkForm(QWidget):
         in the list leaves the choice as it is: see `offers`)."""
         self._stop_waiting()
         self.amount.setText(format(request.amount, "f"))
-        index = self.method.findData(request.payment_method_id)
-        if index >= 0:
-            self.method.setCurrentIndex(index)
         self.description.setText(request.description or "")
-        self.set_lifetime(request.lifetime)
-        self._revalidate()
+        self.set_choices(request.payment_method_id, request.lifetime)
 
     def clear(self) -> None:
         """Empty the amount and description for the next customer; keep method and lifetime."""

@@ -189,7 +189,9 @@ class MainWindow(QMainWindow):
         self._load_job: int | None = None
         self._pending_job: int | None = None
         self._resumable: PendingCreate | None = None
-        self._offering = False  # the form shows an earlier create to finish
+        self._offered: PendingCreate | None = None  # an earlier create on show to finish
+        # The method and lifetime chosen before the offer filled the form, put back after.
+        self._choices_before_offer: tuple[str | None, int | None] | None = None
         self._key_fingerprint: int | None = None  # which key is in use (its hash)
         self._watching_expose = False
         self._warmed_up = False
@@ -450,24 +452,45 @@ class MainWindow(QMainWindow):
             # request, so nothing is offered (the sync brings the link if it was made).
             log.info("the create of %s cannot be sent again as it was", pending.started_at)
             return
+        self._choices_before_offer = self.form.choices()
         self.form.fill(pending.request)
         self.creator.resume(pending)
         self.banner.show_message(RESUME.format(amount=format_usd(pending.request.amount)))
-        self._offering = True
+        self._offered = pending
         self.form.focus_amount()
+
+    def _check_offer(self) -> None:
+        """The methods came again (Retry, the key saved again): the form must still hold
+        the offered request exactly, or the banner's promise would not hold."""
+        offered = self._offered
+        if offered is None:
+            return
+        if not self.form.offers(offered.request):
+            self.creator.forget_key()
+            self._withdraw_offer()
+        elif self.form.problems() or self.form.request() != offered.request:
+            self.form.fill(offered.request)
 
     def _withdraw_offer(self) -> None:
         """The offer to finish an earlier create no longer holds: off the form with it."""
-        if self._offering:
-            self._offering = False
+        if self._offered is not None:
+            self._offered = None
             self.banner.clear()
             self.form.clear()
+            self._restore_choices()
+
+    def _restore_choices(self) -> None:
+        if self._choices_before_offer is not None:
+            self.form.set_choices(*self._choices_before_offer)
+            self._choices_before_offer = None
 
     @Slot()
     def on_form_edited(self) -> None:
-        if self._offering:
-            # Another request now: Enter would no longer finish the earlier create.
-            self._offering = False
+        if self._offered is not None:
+            # Another request now: Enter would no longer finish the earlier create, and
+            # what the form shows is the cashier's from here on.
+            self._offered = None
+            self._choices_before_offer = None
             self.banner.clear()
 
     def _show_environment(self, environment: Environment, *, demo: bool) -> None:
@@ -608,7 +631,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def on_form_submitted(self, request: LinkRequest) -> None:
         self.banner.clear()
-        self._offering = False
+        self._offered = None  # sent: its method and lifetime are put back once it is made
         if self.creator.create(request):
             self.statusBar().clearMessage()
 
@@ -649,6 +672,7 @@ class MainWindow(QMainWindow):
             self.show_message(LATE_LINK, 0)
         else:
             self.form.clear()
+            self._restore_choices()
             self.form.focus_amount()
             self.show_message("Link created; the customer can scan the code now.")
 
@@ -687,6 +711,7 @@ class MainWindow(QMainWindow):
         # The form keeps the focus where the cashier is typing, and sends an amount
         # entered while the methods were loading.
         self.form.set_methods(result)
+        self._check_offer()
         self._offer_resume()
         self.methods_loaded.emit()
 
@@ -760,8 +785,9 @@ class MainWindow(QMainWindow):
             return
         self.form.clear()
         self.creator.forget_key()
-        self._offering = False
+        self._offered = None
         self.banner.clear()
+        self._restore_choices()
         self.form.focus_amount()
         # Between links nobody sees the last customer's code: not the next customer on
         # this screen (who could pay the old amount), nor on the customer display, which

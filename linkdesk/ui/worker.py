@@ -78,6 +78,9 @@ class JobWorker(QObject):
     finished = Signal(int, object)
     failed = Signal(int, object)
 
+    # Jobs that still run after the host's stop(); the others still queued are skipped.
+    RUN_WHILE_STOPPING: frozenset[str] = frozenset({"shutdown"})
+
     def __init__(self) -> None:
         super().__init__()
         self.current_job = 0
@@ -87,7 +90,7 @@ class JobWorker(QObject):
 
     @Slot(int, str, object)
     def run(self, job_id: int, name: str, args: tuple[Any, ...]) -> None:
-        if self.stopping.is_set() and name != "shutdown":
+        if self.stopping.is_set() and name not in self.RUN_WHILE_STOPPING:
             return
         handler = getattr(self, f"do_{name}")
         self.current_job = job_id
@@ -243,6 +246,10 @@ class ApiWorker(JobWorker):
     """Owns the one `BillingClient`; recreated only when the key or the API address changes."""
 
     retrying = Signal(int, object)  # job id, RetryNotice
+
+    # Emptying the journal for a create the cashier gave up on (Esc, an edit) is a small
+    # file operation, and skipped it would bring the create back at the next start.
+    RUN_WHILE_STOPPING = frozenset({"shutdown", "forget_pending"})
 
     def __init__(self) -> None:
         super().__init__()

@@ -165,12 +165,21 @@ def _saved(journal: PendingJournal) -> dict:
         lambda data: json.dumps({**data, "environment": "staging"}),
         lambda data: json.dumps({**data, "started_at": "yesterday"}),
         lambda data: json.dumps({**data, "started_at": "2026-11-24T12:00:00"}),
+        lambda data: json.dumps({**data, "payment_method_id": 5}),
+        lambda data: json.dumps({**data, "description": 5}),
+        lambda data: json.dumps({**data, "description": ["Table 4"]}),
+        lambda data: json.dumps({**data, "expires_in_seconds": True}),
+        lambda data: json.dumps({**data, "environment": 5}),
+        lambda data: json.dumps({**data, "idempotency_key": {"a": 1}}),
+        lambda data: "[" * 100_000,
     ],
 )
 def test_a_damaged_file_is_ignored_not_a_crash(journal, damage):
     text = damage(_saved(journal))
     journal.path.write_bytes(text.encode("utf-8", "surrogateescape"))
     assert journal.load() is None
+    journal.save(REQUEST, "next-key")  # and the next create is kept as usual
+    assert journal.load().idempotency_key == "next-key"
 
 
 def test_the_file_holds_no_secret_and_no_more_than_the_request(journal):

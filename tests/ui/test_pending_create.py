@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from linkdesk.core.errors import FieldError
 from linkdesk.core.links import Environment, LinkRequest
 from linkdesk.core.pending import PendingJournal
+from linkdesk.core.settings import LAST_LIFETIME
 from linkdesk.ui.main_window import RESUME, MainWindow
 from linkdesk.ui.worker import ApiWorker
 from tests.app_env import ROOT, app_env
@@ -137,9 +139,16 @@ def test_a_journal_that_cannot_be_written_does_not_stop_the_create(
     assert emulator.links_created(api_key) == 1
 
 
-def pending_for(journal_path, emulator, api_key, environment=Environment.SANDBOX) -> str:
-    method = next(m for m in emulator.payment_methods(api_key) if m["is_default"])
-    request = LinkRequest.build("12.50", method["id"], "Haircut", 3600)
+def pending_for(
+    journal_path, emulator, api_key, environment=Environment.SANDBOX, *, default=True, lifetime=3600
+) -> str:
+    """A create an earlier run never heard back about ($12.50, within every method's
+    limits), with the account's default payment method or (default=False) another."""
+    methods = emulator.payment_methods(api_key)
+    method = next(
+        m for m in methods if m["status"] == "active" and bool(m["is_default"]) == default
+    )
+    request = LinkRequest.build("12.50", method["id"], "Haircut", lifetime)
     PendingJournal(journal_path.parent, environment).save(request, "key-from-last-run")
     return method["id"]
 
@@ -351,3 +360,74 @@ def test_esc_right_after_a_create_keeps_the_pane_empty(qtbot, open_window, data_
     )
     assert window.result.link is None
     assert history.view.selected_link() is None
+
+
+def test_the_offer_stays_exact_when_the_methods_load_again(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    """Keys… > Save with the same key loads the methods again: the offered (not default)
+    method stays chosen, so Enter still sends the request it promises to finish."""
+    method_id = pending_for(journal_path, emulator, api_key, default=False)
+    window = open_data_window(qtbot, open_window, data_services)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+    offered = window.form.request()
+    assert offered.payment_method_id == method_id
+    window.use_key(data_services.client_factory, api_key)
+    qtbot.waitUntil(lambda: window.form.methods_ready, timeout=10_000)
+    assert window.form.request() == offered
+    assert window.banner.isVisible()
+    assert window.creator.idempotency_key == "key-from-last-run"
+
+
+def test_the_cashier_s_method_and_lifetime_come_back_after_the_offer(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key, default=False, lifetime=86_400)
+    default = next(m["id"] for m in emulator.payment_methods(api_key) if m["is_default"])
+    before = (default, data_services.settings.get(LAST_LIFETIME))
+    window = open_data_window(qtbot, open_window, data_services)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+    assert window.form.choices() != before
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Escape)
+    assert window.form.choices() == before
+
+
+def test_the_cashier_s_choices_come_back_after_the_offer_is_finished(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key, default=False, lifetime=86_400)
+    window = open_data_window(qtbot, open_window, data_services)
+    before = None
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+    before = window._choices_before_offer
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
+    assert window.result.link.expires_at - window.result.link.created_at == timedelta(days=1)
+    assert window.form.choices() == before
+
+
+def test_giving_up_while_billing_io_is_slow_then_closing_leaves_nothing_to_offer(
+    qtbot, open_window, data_services, emulator, journal_path
+):
+    """Cancel, then Esc (start over), then Ctrl+Q while the create is still on the wire:
+    the next start must not offer what the cashier gave up."""
+    emulator.add_fault("hang", route=LINKS, seconds=1.0)
+    window = open_data_window(qtbot, open_window, data_services)
+    enter(qtbot, window, "9.99")
+    qtbot.waitUntil(lambda: emulator.request_count(LINKS) == 1, timeout=10_000)
+    qtbot.keyClick(window.form.cancel_button, Qt.Key.Key_Escape)  # Cancel
+    qtbot.waitUntil(lambda: not window.creator.busy, timeout=10_000)
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Escape)  # start over
+    close(qtbot, window)
+    assert not journal_path.exists()
+
+
+def test_a_create_cut_off_by_another_key_is_not_sent_again_with_the_new_one(
+    qtbot, open_window, data_services, emulator, api_key
+):
+    emulator.add_fault("drop_before_body", route=LINKS, count=4)
+    window = open_data_window(qtbot, open_window, data_services)
+    enter(qtbot, window, "9.99")
+    window.use_key(data_services.client_factory, api_key + "2")  # before it fails
+    qtbot.waitUntil(lambda: not window.creator.busy, timeout=10_000)
+    assert window.creator.idempotency_key is None
