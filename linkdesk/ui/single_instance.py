@@ -68,8 +68,12 @@ def instance_name(
             if runtime and os.path.isabs(runtime) and os.path.isdir(runtime):
                 name = os.path.join(runtime, name)
     if chosen:
+        from linkdesk.core.paths import default_data_dir
+
         folder = os.path.abspath(os.path.expanduser(chosen))
-        name += "-" + hashlib.sha256(folder.encode()).hexdigest()[:12]
+        # The usual folder named on purpose is still the usual history, and its window.
+        if folder != os.path.abspath(default_data_dir(environ)):
+            name += "-" + hashlib.sha256(folder.encode()).hexdigest()[:12]
     return name + "-demo" if demo else name
 
 

@@ -19,6 +19,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from linkdesk.core.paths import default_data_dir
 from linkdesk.ui.single_instance import (
     ACTIVATE,
     ANSWER,
@@ -90,6 +91,19 @@ def test_another_data_folder_is_another_instance(tmp_path):
     assert len({default, one, other}) == 3
     assert one.startswith(default + "-")
     assert one == instance_name(demo=False, data_dir=str(tmp_path / "one"), environ={})
+
+
+def test_the_usual_data_folder_named_on_purpose_is_the_usual_instance(tmp_path):
+    """`linkdesk --data-dir <the usual folder>` beside `linkdesk`: one window, one history
+    (two would overwrite each other's pending create)."""
+    environ = {"XDG_DATA_HOME": str(tmp_path / "share")}
+    usual = str(default_data_dir(environ))
+    assert instance_name(demo=False, data_dir=usual, environ=environ) == instance_name(
+        demo=False, environ=environ
+    )
+    assert instance_name(demo=False, data_dir=usual + "/", environ=environ) == instance_name(
+        demo=False, environ=environ
+    )
 
 
 def test_the_first_start_listens_and_a_second_asks_it_to_come_forward(qtbot, first, name):
