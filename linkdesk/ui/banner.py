@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from linkdesk.ui.style import at_top, set_enum_property, styled
 
 
 class Banner(QFrame):
-    """A dismissible message; hidden while there is nothing to say."""
+    """A dismissible message, with a button for what it offers to do; hidden while there
+    is nothing to say."""
+
+    action_triggered = Signal()
+    dismissed = Signal()  # the cashier closed it (✕)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -27,26 +31,38 @@ class Banner(QFrame):
         self.close_button.setToolTip("Dismiss")
         self.close_button.setAccessibleName("Dismiss message")
         self.close_button.setAccessibleDescription("Hide this message")
+        self.action_button = QPushButton()
+        self.action_button.setAccessibleName("Message action")
+        self.action_button.setAccessibleDescription("Do what the message offers")
+        self.action_button.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 4, 6)
         layout.addWidget(self.message, 1)
+        layout.addLayout(at_top(self.action_button))
         # The button stays at the top of a message that wraps onto several lines.
         layout.addLayout(at_top(self.close_button))
         self.close_button.clicked.connect(self.on_close_button_clicked)
+        self.action_button.clicked.connect(self.action_triggered)
         self.hide()
 
     def text(self) -> str:
         return self.message.text()
 
-    def show_message(self, text: str) -> None:
+    def show_message(self, text: str, action: str | None = None) -> None:
+        """Say `text`; with `action`, a button of that label emits `action_triggered`."""
         self.message.setText(text)
         self.setAccessibleName(text)
+        self.action_button.setText(action or "")
+        self.action_button.setAccessibleName((action or "Message action").replace("&", ""))
+        self.action_button.setVisible(action is not None)
         self.show()
 
     def clear(self) -> None:
         self.message.clear()
+        self.action_button.hide()
         self.hide()
 
     @Slot()
     def on_close_button_clicked(self) -> None:
         self.clear()
+        self.dismissed.emit()

@@ -67,6 +67,7 @@ class LinkCreator(QObject):
         super().__init__(parent)
         self._api = api
         self.memo = IdempotencyMemo()
+        self._resumed: _Attempt | None = None  # see `resume`
         # Where the create in flight, or the last one whose outcome is unknown, is kept
         # across a restart (linkdesk.core.pending); None: nowhere (the demo, tests).
         self.journal: PendingJournal | None = None
@@ -89,14 +90,28 @@ class LinkCreator(QObject):
 
     @property
     def idempotency_key(self) -> str | None:
-        """The key of the create in flight, else the one a repeat of the last request reuses."""
-        return self._attempt.idempotency_key if self._attempt else self.memo.pending_key
+        """The key of the create in flight, else the one a repeat of the last request
+        reuses, else the one of the create to finish (`resume`)."""
+        if self._attempt is not None:
+            return self._attempt.idempotency_key
+        if self.memo.pending_key is not None:
+            return self.memo.pending_key
+        return self._resumed.idempotency_key if self._resumed is not None else None
+
+    @property
+    def resumed(self) -> LinkRequest | None:
+        """The request of an earlier run's create waiting to be finished, if any."""
+        return self._resumed.request if self._resumed is not None else None
 
     def create(self, request: LinkRequest) -> bool:
         """Start creating; False (and nothing sent) while another create is in flight."""
         if self._job is not None:
             return False
-        attempt = _Attempt(request, self.memo.key_for(request))
+        resumed, self._resumed = self._resumed, None  # finished now, or replaced in the journal
+        if resumed is not None and resumed.request == request:
+            attempt = resumed
+        else:
+            attempt = _Attempt(request, self.memo.key_for(request))
         self._attempt = attempt
         self._job = self._api.create_link(request, attempt.idempotency_key, self.journal)
         self._sent[self._job] = (attempt.idempotency_key, self.journal)
@@ -125,6 +140,7 @@ class LinkCreator(QObject):
         """Another key (or the demo) from now on: its keys mean nothing to the new one's
         account. The journal on disk is left for the next start with the old key."""
         self.memo.forget()
+        self._resumed = None
         self.journal = None
         if self._job is not None:
             # Its outcome may stay unknown, but its key belongs to the other account.
@@ -135,9 +151,19 @@ class LinkCreator(QObject):
             self._api.forget_pending(journal, key)
 
     def resume(self, pending: PendingCreate) -> None:
-        """A create an earlier run of linkdesk never heard the answer to: the next press
-        of Create for the same request sends it again with its key."""
-        self.memo.outcome_unknown(pending.request, pending.idempotency_key)
+        """A create an earlier run of linkdesk never heard the answer to (or this run,
+        after finishing it failed again): `create` of the same request sends it again with
+        its key. Kept apart from the form's memory, which forgets at every edit."""
+        self._resumed = _Attempt(pending.request, pending.idempotency_key)
+        if self.memo.pending_key == pending.idempotency_key:
+            self.memo.forget()
+
+    def decline(self, *, forget_on_disk: bool = True) -> None:
+        """The create to finish is given up (the cashier dismissed it); off the disk too,
+        unless it only cannot be sent here now."""
+        resumed, self._resumed = self._resumed, None
+        if resumed is not None and forget_on_disk:
+            self._forget_pending(resumed.idempotency_key, self.journal)
 
     def _finish(self) -> None:
         self._job = None

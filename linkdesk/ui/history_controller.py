@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QLineEdit, QMenu, QPushButton, QSplitter, QWidget
 
 from linkdesk.core.errors import LinkdeskError
 from linkdesk.core.history import HistoryFilter, StateFilter, StoredLink
-from linkdesk.core.links import PaymentLink
+from linkdesk.core.links import LinkRequest, PaymentLink
 from linkdesk.core.paths import demo_history_path
 from linkdesk.core.settings import HISTORY_SPLIT
 from linkdesk.ui import shortcuts
@@ -187,7 +187,7 @@ class HistoryController(QObject):
     def _connect(self) -> None:
         window = self.window
         window.ready.connect(self.on_window_ready)
-        window.form.submitted.connect(self.on_form_submitted)
+        window.sending.connect(self.on_window_sending)
         window.creator.created.connect(self.on_creator_created)
         self.writer.finished.connect(self.on_writer_finished)
         self.writer.failed.connect(self.on_writer_failed)
@@ -299,8 +299,9 @@ class HistoryController(QObject):
             QTimer.singleShot(0, lambda: self.open(self.wanted_path()))  # type: ignore[arg-type]
 
     @Slot(object)
-    def on_form_submitted(self, _request: object) -> None:
-        method = self.window.form.selected_method()
+    def on_window_sending(self, request: LinkRequest) -> None:
+        """The method's name as the form lists it now, kept with the link when it comes."""
+        method = self.window.form.method_named(request.payment_method_id)
         self._method_name = method.label if method is not None else None
         if method is not None:
             self._method_names[method.id] = method.label

@@ -465,34 +465,15 @@ class LinkForm(QWidget):
             return True
         return False
 
-    def choices(self) -> tuple[str | None, int | None]:
-        """The payment method (its id) and the lifetime chosen now, for `set_choices`."""
-        method = self.selected_method()
-        return (method.id if method is not None else None), self.selected_lifetime()
-
-    def set_choices(self, method_id: str | None, lifetime: int | None) -> None:
-        """Choose that method (if offered) and that lifetime again."""
-        index = self.method.findData(method_id) if method_id is not None else -1
-        if index >= 0:
-            self._filling = True
-            self.method.setCurrentIndex(index)
-            self._filling = False
-        self.set_lifetime(lifetime)
-        self._revalidate()
+    def method_named(self, method_id: str) -> PaymentMethod | None:
+        """The listed payment method of that id, if it is listed."""
+        return next((m for m in self._methods if m.id == method_id), None)
 
     def offers(self, request: LinkRequest) -> bool:
-        """Whether `fill` can show exactly this request: its payment method is in the
-        list and takes its amount."""
-        method = next((m for m in self._methods if m.id == request.payment_method_id), None)
+        """Whether this request can be sent as it is: its payment method is in the list
+        and takes its amount."""
+        method = self.method_named(request.payment_method_id)
         return method is not None and not method.limit_problem(request.amount)
-
-    def fill(self, request: LinkRequest) -> None:
-        """Show a request in the fields, as if the cashier had typed it (a method not
-        in the list leaves the choice as it is: see `offers`)."""
-        self._stop_waiting()
-        self.amount.setText(format(request.amount, "f"))
-        self.description.setText(request.description or "")
-        self.set_choices(request.payment_method_id, request.lifetime)
 
     def clear(self) -> None:
         """Empty the amount and description for the next customer; keep method and lifetime."""

@@ -82,9 +82,11 @@ DEMO_FAILED = "The demo could not start on this computer; restart linkdesk and t
 LATE_LINK = "The link was created after all, although you pressed Cancel; it is shown here."
 CANCELLED = "Cancelled; press Enter to try again (billing.io will not make the link twice)."
 RESUME = (
-    "linkdesk closed before billing.io answered for this {amount} link. Press Enter to "
-    "finish it without making a second one, or Esc to start over."
+    "linkdesk closed before billing.io answered for a {what}. Finish it to get that link, "
+    "never a second one."
 )
+RESUME_AGAIN = "{failure} Finish it again to get that link, never a second one."
+FINISH = "Fi&nish it"
 # Each hint stays on one line (no-break spaces within it, the dot ending the one before):
 # a narrow window breaks the line between hints only.
 KEYS_HINT = " ".join(
@@ -158,10 +160,24 @@ class Services:
     history: HistoryOptions | None = None  # the link history (None: none kept)
 
 
+def _described(request: LinkRequest) -> str:
+    """'$29.99 link (Table 4)', the description cut to fit a line."""
+    what = f"{format_usd(request.amount)} link"
+    if request.description:
+        text = (
+            request.description
+            if len(request.description) <= 40
+            else request.description[:39] + "…"
+        )
+        what += f" ({text})"
+    return what
+
+
 class MainWindow(QMainWindow):
     """linkdesk's one window."""
 
     ready = Signal()  # once: on screen, the focus in the amount, typing accepted
+    sending = Signal(object)  # a LinkRequest handed to billing.io (the form's, or a resumed one)
     methods_loaded = Signal()  # a list of payment methods arrived (each time)
     methods_failed = Signal(str)  # loading them failed: the sentence the form shows
 
@@ -189,9 +205,8 @@ class MainWindow(QMainWindow):
         self._load_job: int | None = None
         self._pending_job: int | None = None
         self._resumable: PendingCreate | None = None
-        self._offered: PendingCreate | None = None  # an earlier create on show to finish
-        # The method and lifetime chosen before the offer filled the form, put back after.
-        self._choices_before_offer: tuple[str | None, int | None] | None = None
+        self._offered: PendingCreate | None = None  # an earlier create offered to finish
+        self._finishing: PendingCreate | None = None  # that create, sent again
         self._key_fingerprint: int | None = None  # which key is in use (its hash)
         self._watching_expose = False
         self._warmed_up = False
@@ -338,7 +353,8 @@ class MainWindow(QMainWindow):
         self.amount_guard.declined.connect(self.back_to_amount)
         self.form.cancel_requested.connect(self.creator.cancel)
         self.form.edited.connect(self.creator.forget_key)
-        self.form.edited.connect(self.on_form_edited)
+        self.banner.action_triggered.connect(self.finish_offered)
+        self.banner.dismissed.connect(self.on_banner_dismissed)
         self.form.lifetime_chosen.connect(self.on_form_lifetime_chosen)
         self.form.methods_retry_requested.connect(self.on_form_methods_retry_requested)
         self.creator.busy_changed.connect(self.form.set_busy)
@@ -438,60 +454,55 @@ class MainWindow(QMainWindow):
         self._pending_job = self.api.load_pending(journal)
 
     def _offer_resume(self) -> None:
-        """Put a create an earlier run never heard back about in the form, once the
-        methods are there and if the cashier has not started on another link."""
+        """Offer to finish a create an earlier run never heard back about, once the
+        methods are there: a banner with a button, the form left to the cashier."""
         pending = self._resumable
         if pending is None or not self.form.methods_ready:
             return
         self._resumable = None
-        form = self.form
-        if form.busy or form.waiting or form.amount.text().strip() or form.description.text():
-            return
-        if not self.form.offers(pending.request):
-            # Its payment method is gone or its limits changed: Enter would send another
-            # request, so nothing is offered (the sync brings the link if it was made).
+        if self.creator.busy or not self.form.offers(pending.request):
+            # Its payment method is gone or its limits changed: it cannot be sent as it
+            # was (the sync brings its link, if billing.io made it).
             log.info("the create of %s cannot be sent again as it was", pending.started_at)
             return
-        self._choices_before_offer = self.form.choices()
-        self.form.fill(pending.request)
-        self.creator.resume(pending)
-        self.banner.show_message(RESUME.format(amount=format_usd(pending.request.amount)))
+        self._offer(pending, RESUME.format(what=_described(pending.request)))
+
+    def _offer(self, pending: PendingCreate, text: str) -> None:
         self._offered = pending
-        self.form.focus_amount()
-
-    def _check_offer(self) -> None:
-        """The methods came again (Retry, the key saved again): the form must still hold
-        the offered request exactly, or the banner's promise would not hold."""
-        offered = self._offered
-        if offered is None:
-            return
-        if not self.form.offers(offered.request):
-            self.creator.forget_key()
-            self._withdraw_offer()
-        elif self.form.problems() or self.form.request() != offered.request:
-            self.form.fill(offered.request)
-
-    def _withdraw_offer(self) -> None:
-        """The offer to finish an earlier create no longer holds: off the form with it."""
-        if self._offered is not None:
-            self._offered = None
-            self.banner.clear()
-            self.form.clear()
-            self._restore_choices()
-
-    def _restore_choices(self) -> None:
-        if self._choices_before_offer is not None:
-            self.form.set_choices(*self._choices_before_offer)
-            self._choices_before_offer = None
+        self.creator.resume(pending)
+        self.banner.show_message(text, FINISH)
 
     @Slot()
-    def on_form_edited(self) -> None:
+    def finish_offered(self) -> None:
+        """Send the offered create again, with its key: billing.io answers with the link
+        it made, or makes it now."""
+        pending = self._offered
+        if pending is None or self.creator.busy or self.form.waiting:
+            return
+        self._offered = None
+        self.banner.clear()
+        self.sending.emit(pending.request)
+        if self.creator.create(pending.request):
+            self._finishing = pending
+            self.statusBar().clearMessage()
+
+    def _check_offer(self) -> None:
+        """The methods came again: an offer they no longer allow is taken back (it stays
+        on disk for a later start)."""
+        if self._offered is not None and not self.form.offers(self._offered.request):
+            self.creator.decline(forget_on_disk=False)
+            self._withdraw_offer()
+
+    def _withdraw_offer(self) -> None:
         if self._offered is not None:
-            # Another request now: Enter would no longer finish the earlier create, and
-            # what the form shows is the cashier's from here on.
             self._offered = None
-            self._choices_before_offer = None
             self.banner.clear()
+
+    @Slot()
+    def on_banner_dismissed(self) -> None:
+        if self._offered is not None:
+            self._offered = None
+            self.creator.decline()
 
     def _show_environment(self, environment: Environment, *, demo: bool) -> None:
         self._demo = demo
@@ -630,8 +641,13 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def on_form_submitted(self, request: LinkRequest) -> None:
+        if self.creator.busy:
+            return
         self.banner.clear()
-        self._offered = None  # sent: its method and lifetime are put back once it is made
+        # Another create takes an offered one's place (unless it is the same request,
+        # which finishes it with its key).
+        self._offered = None
+        self.sending.emit(request)
         if self.creator.create(request):
             self.statusBar().clearMessage()
 
@@ -671,20 +687,36 @@ class MainWindow(QMainWindow):
         if late:
             self.show_message(LATE_LINK, 0)
         else:
-            self.form.clear()
-            self._restore_choices()
+            if self._finishing is None:
+                self.form.clear()  # what the cashier typed was this link
             self.form.focus_amount()
             self.show_message("Link created; the customer can scan the code now.")
+        self._finishing = None
 
     @Slot(object)
     def on_creator_failed(self, error: LinkdeskError) -> None:
         self._clear_retry_notice()
+        if self._offer_again(error.message):
+            return
         if not self.form.show_error(error):
             self.banner.show_message(error.message)
 
     @Slot()
     def on_creator_cancelled(self) -> None:
-        self.show_message(CANCELLED)
+        if not self._offer_again("Cancelled."):
+            self.show_message(CANCELLED)
+
+    def _offer_again(self, failure: str) -> bool:
+        """A resumed create that failed with its outcome unknown is offered again (the
+        form never held it); False when the failure was not that create's."""
+        finishing, self._finishing = self._finishing, None
+        if finishing is None:
+            return False
+        if self.creator.idempotency_key == finishing.idempotency_key:
+            self._offer(finishing, RESUME_AGAIN.format(failure=failure))
+        else:  # billing.io refused it: nothing is left to finish
+            self.banner.show_message(failure)
+        return True
 
     @Slot(str)
     def on_result_copied(self, _url: str) -> None:
@@ -785,9 +817,8 @@ class MainWindow(QMainWindow):
             return
         self.form.clear()
         self.creator.forget_key()
-        self._offered = None
         self.banner.clear()
-        self._restore_choices()
+        self.on_banner_dismissed()  # an offer to finish an earlier create is declined too
         self.form.focus_amount()
         # Between links nobody sees the last customer's code: not the next customer on
         # this screen (who could pay the old amount), nor on the customer display, which

@@ -349,11 +349,3 @@ def test_the_chosen_method_stays_chosen_when_the_methods_load_again(form):
     assert form.selected_method() is None
     form.set_methods(METHODS)
     assert form.selected_method().id == "pm_tron"
-
-
-def test_choices_go_back_to_what_they_were(form):
-    before = form.choices()
-    form.fill(LinkRequest.build("12", "pm_tron", "Table 2", 86_400))
-    assert form.choices() == ("pm_tron", 86_400)
-    form.set_choices(*before)
-    assert form.choices() == before

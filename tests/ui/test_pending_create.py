@@ -20,7 +20,7 @@ from linkdesk.core.errors import FieldError
 from linkdesk.core.links import Environment, LinkRequest
 from linkdesk.core.pending import PendingJournal
 from linkdesk.core.settings import LAST_LIFETIME
-from linkdesk.ui.main_window import RESUME, MainWindow
+from linkdesk.ui.main_window import RESUME, RESUME_AGAIN, MainWindow
 from linkdesk.ui.worker import ApiWorker
 from tests.app_env import ROOT, app_env
 from tests.ui.helpers import Clock
@@ -57,6 +57,18 @@ def close(qtbot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: not window.api.running, timeout=10_000)
 
 
+def offered(qtbot, window: MainWindow) -> None:
+    """Wait for the offer to finish an earlier create: a banner with its button."""
+    qtbot.waitUntil(lambda: window.banner.action_button.isVisible(), timeout=10_000)
+
+
+def finish(qtbot, window: MainWindow) -> None:
+    """Press the offer's button, and wait for the link on show."""
+    previous = window.result.link
+    qtbot.mouseClick(window.banner.action_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.result.link is not previous, timeout=10_000)
+
+
 def test_a_create_never_answered_is_finished_after_a_restart_without_a_second_link(
     qtbot, open_window, data_services, emulator, api_key, journal_path
 ):
@@ -73,19 +85,183 @@ def test_a_create_never_answered_is_finished_after_a_restart_without_a_second_li
     close(qtbot, first)  # linkdesk ends before anyone hears back
 
     second = open_data_window(qtbot, open_window, data_services)
-    qtbot.waitUntil(lambda: second.form.amount.text() == "29.99", timeout=10_000)
-    assert second.form.description.text() == "Table 4"
-    assert second.banner.text() == RESUME.format(amount="$29.99")
+    offered(qtbot, second)
+    assert second.banner.text() == RESUME.format(what="$29.99 link (Table 4)")
+    assert second.banner.action_button.text() == "Fi&nish it"
+    assert second.form.amount.text() == ""  # the form stays the cashier's
     assert QApplication.focusWidget() is second.form.amount
     assert second.creator.idempotency_key == key
 
-    qtbot.keyClick(second.form.amount, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: second.result.link is not None, timeout=10_000)
-    assert second.result.link.amount_usd == Decimal("29.99")
-    assert second.result.link.description == "Table 4"
+    finish(qtbot, second)
+    link = second.result.link
+    assert (link.amount_usd, link.description) == (Decimal("29.99"), "Table 4")
     assert emulator.links_created(api_key) == 1
     assert not journal_path.exists()
     assert not second.banner.isVisible()
+
+
+def test_the_offer_is_sent_as_it_was_and_leaves_the_form_alone(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    method_id = pending_for(journal_path, emulator, api_key, default=False, lifetime=86_400)
+    window = open_data_window(qtbot, open_window, data_services)
+    offered(qtbot, window)
+    before = (window.form.selected_method().id, window.form.selected_lifetime())
+    assert before != (method_id, 86_400)
+    assert window.creator.idempotency_key == "key-from-last-run"
+    finish(qtbot, window)
+    link = window.result.link
+    assert link.payment_method_id == method_id
+    assert link.expires_at - link.created_at == timedelta(days=1)
+    assert (window.form.selected_method().id, window.form.selected_lifetime()) == before
+    assert data_services.settings.get(LAST_LIFETIME) == before[1]
+
+
+@pytest.mark.parametrize("how", ["esc", "close button"])
+def test_declining_the_offer_forgets_it(
+    qtbot, open_window, data_services, emulator, api_key, journal_path, how
+):
+    pending_for(journal_path, emulator, api_key)
+    window = open_data_window(qtbot, open_window, data_services)
+    offered(qtbot, window)
+    if how == "esc":
+        qtbot.keyClick(window.form.amount, Qt.Key.Key_Escape)
+    else:
+        qtbot.mouseClick(window.banner.close_button, Qt.MouseButton.LeftButton)
+    assert not window.banner.isVisible()
+    assert window.creator.idempotency_key is None
+    qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)
+
+
+def test_typing_leaves_the_offer_and_another_link_takes_its_place(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key)
+    window = open_data_window(qtbot, open_window, data_services)
+    offered(qtbot, window)
+    qtbot.keyClicks(window.form.amount, "9")
+    assert window.banner.action_button.isVisible()  # typing is not an answer to it
+    assert window.creator.idempotency_key == "key-from-last-run"
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
+    assert window.result.link.amount_usd == 9
+    assert not window.banner.isVisible()
+    assert window.creator.resumed is None
+
+
+def test_what_the_cashier_typed_before_the_offer_stays(
+    qtbot, open_window, data_services, gated_factory, gate, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key)
+    services = dataclasses.replace(data_services, client_factory=gated_factory)
+    window = open_window(services, settle=False)
+    qtbot.waitUntil(lambda: gate.entered.is_set(), timeout=10_000)
+    qtbot.keyClicks(window.form.amount, "5")
+    gate.open()
+    offered(qtbot, window)
+    assert window.form.amount.text() == "5"
+
+
+def test_a_finish_that_fails_again_is_offered_again(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key)
+    window = open_data_window(qtbot, open_window, data_services)
+    offered(qtbot, window)
+    emulator.add_fault("drop_mid_body", count=4, route=LINKS)
+    qtbot.mouseClick(window.banner.action_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.creator.busy, timeout=10_000)
+    offered(qtbot, window)
+    assert window.banner.text().endswith(RESUME_AGAIN.format(failure="").strip())
+    assert emulator.links_created(api_key) == 1
+    assert journal_path.exists()
+    finish(qtbot, window)
+    assert emulator.links_created(api_key) == 1
+    assert not journal_path.exists()
+
+
+def test_a_window_killed_mid_create_is_finished_by_the_next_start(
+    qtbot, open_window, data_services, emulator, api_key, journal_path, tmp_path
+):
+    """The real thing: a linkdesk process is killed (SIGKILL) while billing.io holds its
+    request; the next window offers it, and finishing it gets that link, not a second."""
+    emulator.add_fault("hang", route=LINKS, seconds=30)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.ui.pending_child", emulator.base_url, api_key,
+         str(journal_path.parent), "18.40"],
+        cwd=ROOT,
+        env=app_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert child.stdout.readline().strip() == "sent"
+        qtbot.waitUntil(lambda: emulator.request_count(LINKS) == 1, timeout=20_000)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+    assert emulator.links_created(api_key) == 1  # made, its answer never delivered
+    emulator.clear_faults()
+
+    window = open_data_window(qtbot, open_window, data_services)
+    offered(qtbot, window)
+    assert "$18.40 link" in window.banner.text()
+    finish(qtbot, window)
+    assert window.result.link.amount_usd == Decimal("18.40")
+    assert emulator.links_created(api_key) == 1
+    assert not journal_path.exists()
+
+
+def test_a_link_that_comes_while_the_window_closes_is_offered_at_the_next_start(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    """Ctrl+Q while billing.io is slow: its answer comes when nobody shows it any more."""
+    emulator.add_fault("hang", route=LINKS, seconds=1.0)
+    first = open_data_window(qtbot, open_window, data_services)
+    enter(qtbot, first, "9.99")
+    qtbot.waitUntil(lambda: emulator.request_count(LINKS) == 1, timeout=10_000)
+    close(qtbot, first)
+    assert emulator.links_created(api_key) == 1
+    assert journal_path.exists()
+
+    second = open_data_window(qtbot, open_window, data_services)
+    offered(qtbot, second)
+    finish(qtbot, second)
+    assert emulator.links_created(api_key) == 1
+
+
+def test_the_same_key_saved_again_keeps_the_offer_another_key_takes_it_back(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key, default=False)
+    window = open_data_window(qtbot, open_window, data_services)
+    offered(qtbot, window)
+    window.use_key(data_services.client_factory, api_key)  # Keys… > Save, the same key
+    qtbot.waitUntil(lambda: window.form.methods_ready, timeout=10_000)
+    assert window.banner.action_button.isVisible()
+    assert window.creator.idempotency_key == "key-from-last-run"
+
+    window.use_key(data_services.client_factory, api_key + "2")  # another account
+    assert not window.banner.isVisible()
+    assert window.creator.idempotency_key is None
+    qtbot.waitUntil(lambda: window.form.methods_ready, timeout=10_000)
+    assert not window.banner.isVisible()
+    assert journal_path.exists()  # for the next start with the first key
+
+
+def pending_for(
+    journal_path, emulator, api_key, environment=Environment.SANDBOX, *, default=True, lifetime=3600
+) -> str:
+    """A create an earlier run never heard back about ($12.50, within every method's
+    limits), with the account's default payment method or (default=False) another."""
+    methods = emulator.payment_methods(api_key)
+    method = next(
+        m for m in methods if m["status"] == "active" and bool(m["is_default"]) == default
+    )
+    request = LinkRequest.build("12.50", method["id"], "Haircut", lifetime)
+    PendingJournal(journal_path.parent, environment).save(request, "key-from-last-run")
+    return method["id"]
 
 
 def test_the_request_is_on_disk_before_it_is_sent_and_gone_once_answered(
@@ -139,75 +315,6 @@ def test_a_journal_that_cannot_be_written_does_not_stop_the_create(
     assert emulator.links_created(api_key) == 1
 
 
-def pending_for(
-    journal_path, emulator, api_key, environment=Environment.SANDBOX, *, default=True, lifetime=3600
-) -> str:
-    """A create an earlier run never heard back about ($12.50, within every method's
-    limits), with the account's default payment method or (default=False) another."""
-    methods = emulator.payment_methods(api_key)
-    method = next(
-        m for m in methods if m["status"] == "active" and bool(m["is_default"]) == default
-    )
-    request = LinkRequest.build("12.50", method["id"], "Haircut", lifetime)
-    PendingJournal(journal_path.parent, environment).save(request, "key-from-last-run")
-    return method["id"]
-
-
-def test_the_offer_fills_every_field(qtbot, open_window, data_services, emulator, api_key,
-                                     journal_path):  # fmt: skip
-    method_id = pending_for(journal_path, emulator, api_key)
-    window = open_data_window(qtbot, open_window, data_services)
-    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
-    assert window.form.amount.text() == "12.50"
-    assert window.form.description.text() == "Haircut"
-    assert window.form.selected_method().id == method_id
-    assert window.form.selected_lifetime() == 3600
-    assert window.creator.idempotency_key == "key-from-last-run"
-    assert window.form.problems() == {}
-
-
-def test_esc_declines_the_offer_and_forgets_it(
-    qtbot, open_window, data_services, emulator, api_key, journal_path
-):
-    pending_for(journal_path, emulator, api_key)
-    window = open_data_window(qtbot, open_window, data_services)
-    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
-    qtbot.keyClick(window.form.amount, Qt.Key.Key_Escape)
-    assert window.form.amount.text() == ""
-    assert window.creator.idempotency_key is None
-    assert not window.banner.isVisible()  # its promise no longer holds
-    qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)
-
-
-def test_editing_the_offered_request_takes_the_offer_back(
-    qtbot, open_window, data_services, emulator, api_key, journal_path
-):
-    pending_for(journal_path, emulator, api_key)
-    window = open_data_window(qtbot, open_window, data_services)
-    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
-    qtbot.keyClicks(window.form.amount, "9")
-    assert not window.banner.isVisible()
-    assert window.creator.idempotency_key is None
-
-
-@pytest.mark.parametrize("field", ["amount", "description"])
-def test_what_the_cashier_already_typed_is_not_overwritten(
-    qtbot, open_window, data_services, gated_factory, gate, emulator, api_key, journal_path, field
-):
-    pending_for(journal_path, emulator, api_key)
-    services = dataclasses.replace(data_services, client_factory=gated_factory)
-    window = open_window(services, settle=False)
-    qtbot.waitUntil(lambda: gate.entered.is_set(), timeout=10_000)
-    typed = getattr(window.form, field)
-    qtbot.keyClicks(typed, "5")
-    gate.open()
-    qtbot.waitUntil(lambda: window.form.methods_ready, timeout=10_000)
-    qtbot.waitUntil(lambda: window._pending_job is None, timeout=10_000)
-    assert typed.text() == "5"
-    assert not window.banner.isVisible()
-    assert window.creator.idempotency_key is None
-
-
 def test_a_pending_live_create_is_not_offered_with_a_test_key(
     qtbot, open_window, data_services, emulator, api_key, journal_path
 ):
@@ -228,40 +335,6 @@ def test_the_demo_keeps_no_journal(qtbot, open_window, data_services, journal_pa
     assert not journal_path.exists()
 
 
-def test_a_window_killed_mid_create_is_finished_by_the_next_start(
-    qtbot, open_window, data_services, emulator, api_key, journal_path, tmp_path
-):
-    """The real thing: a linkdesk process is killed (SIGKILL) while billing.io holds its
-    request; the next window offers it, and Enter gets that link, not a second one."""
-    emulator.add_fault("hang", route=LINKS, seconds=30)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.ui.pending_child", emulator.base_url, api_key,
-         str(journal_path.parent), "18.40"],
-        cwd=ROOT,
-        env=app_env(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )  # fmt: skip
-    try:
-        assert child.stdout.readline().strip() == "sent"
-        qtbot.waitUntil(lambda: emulator.request_count(LINKS) == 1, timeout=20_000)
-    finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
-    assert emulator.links_created(api_key) == 1  # made, its answer never delivered
-    emulator.clear_faults()
-
-    window = open_data_window(qtbot, open_window, data_services)
-    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
-    assert window.form.amount.text() == "18.40"
-    qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
-    assert window.result.link.amount_usd == Decimal("18.40")
-    assert emulator.links_created(api_key) == 1
-    assert not journal_path.exists()
-
-
 def test_a_create_that_cannot_be_sent_as_it_was_is_not_offered(
     qtbot, open_window, data_services, emulator, api_key, journal_path
 ):
@@ -274,45 +347,6 @@ def test_a_create_that_cannot_be_sent_as_it_was_is_not_offered(
     assert window.form.description.text() == ""
     assert not window.banner.isVisible()
     assert window.creator.idempotency_key is None
-
-
-def test_a_link_that_comes_while_the_window_closes_is_offered_at_the_next_start(
-    qtbot, open_window, data_services, emulator, api_key, journal_path
-):
-    """Ctrl+Q while billing.io is slow: its answer comes when nobody shows it any more."""
-    emulator.add_fault("hang", route=LINKS, seconds=1.0)
-    first = open_data_window(qtbot, open_window, data_services)
-    enter(qtbot, first, "9.99")
-    qtbot.waitUntil(lambda: emulator.request_count(LINKS) == 1, timeout=10_000)
-    close(qtbot, first)
-    assert emulator.links_created(api_key) == 1
-    assert journal_path.exists()
-
-    second = open_data_window(qtbot, open_window, data_services)
-    qtbot.waitUntil(lambda: second.banner.isVisible(), timeout=10_000)
-    qtbot.keyClick(second.form.amount, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: second.result.link is not None, timeout=10_000)
-    assert emulator.links_created(api_key) == 1
-
-
-def test_the_same_key_saved_again_keeps_the_offer_another_key_takes_it_back(
-    qtbot, open_window, data_services, emulator, api_key, journal_path
-):
-    pending_for(journal_path, emulator, api_key)
-    window = open_data_window(qtbot, open_window, data_services)
-    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
-    window.use_key(data_services.client_factory, api_key)  # Keys… > Save, the same key
-    qtbot.waitUntil(lambda: window.form.methods_ready, timeout=10_000)
-    assert window.banner.isVisible()
-    assert window.form.amount.text() == "12.50"
-    assert window.creator.idempotency_key == "key-from-last-run"
-
-    window.use_key(data_services.client_factory, api_key + "2")  # another account
-    assert not window.banner.isVisible()
-    assert window.form.amount.text() == ""
-    assert window.creator.idempotency_key is None
-    qtbot.waitUntil(lambda: window.form.methods_ready, timeout=10_000)
-    assert journal_path.exists()  # for the next start with the first key
 
 
 def test_a_test_link_made_meanwhile_leaves_a_pending_live_create_alone(
@@ -362,50 +396,6 @@ def test_esc_right_after_a_create_keeps_the_pane_empty(qtbot, open_window, data_
     assert history.view.selected_link() is None
 
 
-def test_the_offer_stays_exact_when_the_methods_load_again(
-    qtbot, open_window, data_services, emulator, api_key, journal_path
-):
-    """Keys… > Save with the same key loads the methods again: the offered (not default)
-    method stays chosen, so Enter still sends the request it promises to finish."""
-    method_id = pending_for(journal_path, emulator, api_key, default=False)
-    window = open_data_window(qtbot, open_window, data_services)
-    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
-    offered = window.form.request()
-    assert offered.payment_method_id == method_id
-    window.use_key(data_services.client_factory, api_key)
-    qtbot.waitUntil(lambda: window.form.methods_ready, timeout=10_000)
-    assert window.form.request() == offered
-    assert window.banner.isVisible()
-    assert window.creator.idempotency_key == "key-from-last-run"
-
-
-def test_the_cashier_s_method_and_lifetime_come_back_after_the_offer(
-    qtbot, open_window, data_services, emulator, api_key, journal_path
-):
-    pending_for(journal_path, emulator, api_key, default=False, lifetime=86_400)
-    default = next(m["id"] for m in emulator.payment_methods(api_key) if m["is_default"])
-    before = (default, data_services.settings.get(LAST_LIFETIME))
-    window = open_data_window(qtbot, open_window, data_services)
-    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
-    assert window.form.choices() != before
-    qtbot.keyClick(window.form.amount, Qt.Key.Key_Escape)
-    assert window.form.choices() == before
-
-
-def test_the_cashier_s_choices_come_back_after_the_offer_is_finished(
-    qtbot, open_window, data_services, emulator, api_key, journal_path
-):
-    pending_for(journal_path, emulator, api_key, default=False, lifetime=86_400)
-    window = open_data_window(qtbot, open_window, data_services)
-    before = None
-    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
-    before = window._choices_before_offer
-    qtbot.keyClick(window.form.amount, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
-    assert window.result.link.expires_at - window.result.link.created_at == timedelta(days=1)
-    assert window.form.choices() == before
-
-
 def test_giving_up_while_billing_io_is_slow_then_closing_leaves_nothing_to_offer(
     qtbot, open_window, data_services, emulator, journal_path
 ):
@@ -431,3 +421,15 @@ def test_a_create_cut_off_by_another_key_is_not_sent_again_with_the_new_one(
     window.use_key(data_services.client_factory, api_key + "2")  # before it fails
     qtbot.waitUntil(lambda: not window.creator.busy, timeout=10_000)
     assert window.creator.idempotency_key is None
+
+
+def test_alt_n_finishes_the_offer_from_the_keyboard(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key)
+    window = open_data_window(qtbot, open_window, data_services)
+    offered(qtbot, window)
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
+    assert window.result.link.amount_usd == Decimal("12.50")
+    assert window.result.link.description == "Haircut"
