@@ -201,7 +201,7 @@ def _idempotency_key(
     from linkdesk.core.pending import CLI_JOURNAL, PendingJournal
 
     journal = PendingJournal(_history_file(args).parent, client.environment, name=CLI_JOURNAL)
-    pending = journal.load()
+    pending = journal.load()  # None for a file it cannot read
     if pending is not None and pending.request == request:
         key = pending.idempotency_key
         log.info("sending again the create of %s that got no answer", pending.started_at)
@@ -210,7 +210,7 @@ def _idempotency_key(
     try:
         journal.save(request, key)
         kept = True
-    except OSError as error:  # a safety net lost; the history's own failure is told
+    except Exception as error:  # a safety net lost, no reason to refuse the create
         log.info("could not keep the create in %s: %s", journal.path, error)
         kept = False
     try:
@@ -232,7 +232,7 @@ def _idempotency_key(
 def _forget(journal: PendingJournal, key: str) -> None:
     try:
         journal.clear(key)
-    except OSError as error:
+    except Exception as error:
         log.info("could not remove %s: %s", journal.path, error)
 
 

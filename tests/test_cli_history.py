@@ -424,10 +424,12 @@ def test_a_link_made_but_not_yet_printed_is_kept_to_finish(emulator, tmp_path, m
     assert not (tmp_path / "pending-create-cli-sandbox.json").exists()
 
 
-def test_a_damaged_journal_does_not_stop_a_create(emulator, tmp_path: Path):
-    (tmp_path / "pending-create-cli-sandbox.json").write_text(
-        '{"format": 1, "payment_method_id": 5}', encoding="utf-8"
-    )
+@pytest.mark.parametrize(
+    "content",
+    ['{"format": 1, "payment_method_id": 5}', '{"format": 1, "amount_usd": "1e999999999999"}'],
+)
+def test_a_damaged_journal_does_not_stop_a_create(emulator, tmp_path: Path, content: str):
+    (tmp_path / "pending-create-cli-sandbox.json").write_text(content, encoding="utf-8")
     result = linkdesk("create", "--amount", "8", "--api-base", emulator.base_url,
                       data_dir=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,11 @@ CLI_JOURNAL = "pending-create-cli"
 # billing.io keeps an Idempotency-Key for 24 hours; an hour of margin for clocks.
 MAX_AGE = timedelta(hours=23)
 _FORMAT = 1
+# What `to_json` writes for an amount: digits, and at most two after the point. Read
+# back nothing else, such as an exponent a Decimal would try to spell out in full.
+_AMOUNT = re.compile(r"[0-9]{1,18}(\.[0-9]{1,2})?")
+# A pending create is well under a kilobyte; a bigger file is not one.
+_LARGEST = 64 * 1024
 
 
 def utc_now() -> datetime:
@@ -54,7 +60,7 @@ class PendingCreate:
         return json.dumps(
             {
                 "format": _FORMAT,
-                "amount_usd": str(request.amount),
+                "amount_usd": format(request.amount, "f"),
                 "payment_method_id": request.payment_method_id,
                 "description": request.description,
                 "expires_in_seconds": request.lifetime,
@@ -78,6 +84,8 @@ class PendingCreate:
         texts = ("amount_usd", "payment_method_id", "idempotency_key", "environment", "started_at")
         if not all(isinstance(data.get(name), str) and data[name] for name in texts):
             raise ValueError("a field missing or not text")
+        if not _AMOUNT.fullmatch(data["amount_usd"]):
+            raise ValueError("an amount that is not plain digits")
         description, lifetime = data.get("description"), data.get("expires_in_seconds")
         if not isinstance(description, str | None):
             raise ValueError("a description that is not text")
@@ -158,14 +166,17 @@ class PendingJournal:
     def _read(self) -> PendingCreate | bool:
         """What the file holds; False when there is none, True when it cannot be read."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            with open(self.path, "rb") as file:
+                data = file.read(_LARGEST + 1)
         except FileNotFoundError:
             return False
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             log.info("could not read the pending create %s: %s", self.path, exc)
             return True
         try:
-            return PendingCreate.from_json(text)
-        except ValueError as exc:
-            log.info("ignoring the pending create %s: %s", self.path, exc)
+            if len(data) > _LARGEST:
+                raise ValueError("too large")
+            return PendingCreate.from_json(data.decode("utf-8"))
+        except Exception as exc:  # whatever the file holds, a create is never refused for it
+            log.info("ignoring the pending create %s: %s", self.path, type(exc).__name__)
             return True

@@ -70,9 +70,12 @@ def instance_name(
     if chosen:
         from linkdesk.core.paths import default_data_dir
 
-        folder = os.path.abspath(os.path.expanduser(chosen))
+        def same(path: str) -> str:
+            return os.path.normcase(os.path.realpath(os.path.expanduser(path)))
+
+        folder = same(chosen)
         # The usual folder named on purpose is still the usual history, and its window.
-        if folder != os.path.abspath(default_data_dir(environ)):
+        if folder != same(str(default_data_dir(environ))):
             name += "-" + hashlib.sha256(folder.encode()).hexdigest()[:12]
     return name + "-demo" if demo else name
 

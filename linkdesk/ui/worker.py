@@ -68,7 +68,7 @@ def _keep_journal(action: Callable[..., None], *args: Any) -> None:
     safety net, logged, and no reason to refuse the create."""
     try:
         action(*args)
-    except OSError as exc:
+    except Exception as exc:  # never a reason to refuse a create
         log.warning("could not keep the pending create on disk: %s", exc)
 
 

@@ -172,6 +172,11 @@ def _saved(journal: PendingJournal) -> dict:
         lambda data: json.dumps({**data, "environment": 5}),
         lambda data: json.dumps({**data, "idempotency_key": {"a": 1}}),
         lambda data: "[" * 100_000,
+        lambda data: json.dumps({**data, "amount_usd": "1e999999999999999999"}),
+        lambda data: json.dumps({**data, "amount_usd": "1e999999999"}),
+        lambda data: json.dumps({**data, "amount_usd": "12.345"}),
+        lambda data: json.dumps({**data, "amount_usd": " 12"}),
+        lambda data: json.dumps({**data, "description": "x" * 70_000}),
     ],
 )
 def test_a_damaged_file_is_ignored_not_a_crash(journal, damage):

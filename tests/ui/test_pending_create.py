@@ -433,3 +433,18 @@ def test_alt_n_finishes_the_offer_from_the_keyboard(
     qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
     assert window.result.link.amount_usd == Decimal("12.50")
     assert window.result.link.description == "Haircut"
+
+
+def test_a_damaged_journal_does_not_stop_a_create(qtbot, open_window, data_services, journal_path):
+    journal_path.parent.mkdir(parents=True, exist_ok=True)
+    journal_path.write_text(
+        '{"format": 1, "amount_usd": "1e999999999999999999", "payment_method_id": "pm_x", '
+        '"idempotency_key": "k", "environment": "sandbox", '
+        '"started_at": "2026-11-24T12:00:00+00:00"}',
+        encoding="utf-8",
+    )
+    window = open_data_window(qtbot, open_window, data_services)
+    enter(qtbot, window, "6")
+    qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
+    assert not window.banner.isVisible()
+    qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)

@@ -104,6 +104,12 @@ def test_the_usual_data_folder_named_on_purpose_is_the_usual_instance(tmp_path):
     assert instance_name(demo=False, data_dir=usual + "/", environ=environ) == instance_name(
         demo=False, environ=environ
     )
+    link = tmp_path / "shortcut"
+    os.makedirs(usual)
+    link.symlink_to(usual)
+    assert instance_name(demo=False, data_dir=str(link), environ=environ) == instance_name(
+        demo=False, environ=environ
+    )
 
 
 def test_the_first_start_listens_and_a_second_asks_it_to_come_forward(qtbot, first, name):
