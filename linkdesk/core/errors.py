@@ -243,7 +243,8 @@ class TlsError(NetworkError):
 
 
 # Failures after which billing.io may or may not have made the link: a create that
-# ended so is repeated with its Idempotency-Key, never with a new one.
+# ended so is repeated with its Idempotency-Key, never with a new one. A rate limit is
+# among them: it is the last answer of attempts that may have been made before it.
 OUTCOME_UNKNOWN: tuple[type[LinkdeskError], ...] = (
     Cancelled,
     NetworkError,
@@ -251,6 +252,7 @@ OUTCOME_UNKNOWN: tuple[type[LinkdeskError], ...] = (
     ServerError,
     ProxyError,
     UnexpectedStatus,
+    RateLimited,
 )
 
 

@@ -55,6 +55,11 @@ class PendingCreate:
     environment: Environment
     started_at: datetime
 
+    def too_old(self) -> bool:
+        """Sent longer ago than billing.io remembers its key (or later than now, by a
+        clock set back since): sending it again could make a second link."""
+        return not timedelta(0) <= utc_now() - self.started_at <= MAX_AGE
+
     def to_json(self) -> str:
         request = self.request
         return json.dumps(

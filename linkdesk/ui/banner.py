@@ -62,7 +62,12 @@ class Banner(QFrame):
         self.action_button.hide()
         self.hide()
 
+    @property
+    def offering(self) -> bool:
+        """Whether the message on show offers its action (its button is there)."""
+        return self.isVisibleTo(self.parentWidget()) and not self.action_button.isHidden()
+
     @Slot()
     def on_close_button_clicked(self) -> None:
+        self.dismissed.emit()  # before it is cleared: `offering` still says what was closed
         self.clear()
-        self.dismissed.emit()

@@ -188,6 +188,8 @@ class LinkCreator(QObject):
         if abandoned is None or not isinstance(result, PaymentLink):
             return
         self.memo.forget()
+        if self._resumed is not None and self._resumed.idempotency_key == abandoned.idempotency_key:
+            self._resumed = None  # the create to finish is finished: this is its link
         if self._attempt is not None and self._attempt.idempotency_key == abandoned.idempotency_key:
             # The cashier pressed Create again for the same request; this is its link
             # (the repeat would only get it replayed), so end the wait now.

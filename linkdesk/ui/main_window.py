@@ -86,6 +86,11 @@ RESUME = (
     "never a second one."
 )
 RESUME_AGAIN = "{failure} Finish it again to get that link, never a second one."
+TOO_OLD = (
+    "The {what} is too old to finish safely (billing.io forgets its key after a day); "
+    "if billing.io made it, Refresh brings it into the recent links."
+)
+NOT_FINISHED = "The {what} could not be finished: {failure}"
 FINISH = "Fi&nish it"
 # Each hint stays on one line (no-break spaces within it, the dot ending the one before):
 # a narrow window breaks the line between hints only.
@@ -480,6 +485,10 @@ class MainWindow(QMainWindow):
         if pending is None or self.creator.busy or self.form.waiting:
             return
         self._offered = None
+        if pending.too_old():
+            self.creator.decline()
+            self.banner.show_message(TOO_OLD.format(what=_described(pending.request)))
+            return
         self.banner.clear()
         self.sending.emit(pending.request)
         if self.creator.create(pending.request):
@@ -500,9 +509,19 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_banner_dismissed(self) -> None:
-        if self._offered is not None:
+        """✕ on the banner: the offer is left if it was what the banner said; another
+        message closed brings the offer it covered back."""
+        if self._offered is None:
+            return
+        if self.banner.offering:
             self._offered = None
             self.creator.decline()
+        else:
+            QTimer.singleShot(0, self._show_offer_again)
+
+    def _show_offer_again(self) -> None:
+        if self._offered is not None and not self.banner.isVisibleTo(self):
+            self._offer(self._offered, RESUME.format(what=_described(self._offered.request)))
 
     def _show_environment(self, environment: Environment, *, demo: bool) -> None:
         self._demo = demo
@@ -682,6 +701,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object, bool)
     def on_creator_created(self, link: PaymentLink, late: bool) -> None:
+        if self._offered is not None and self.creator.resumed is None:
+            self._withdraw_offer()  # a cancelled finish's link, come after all
         self.customer.show_link(self.show_link(link, self._environment))
         log.info("created payment link %s", link.url)
         if late:
@@ -712,10 +733,15 @@ class MainWindow(QMainWindow):
         finishing, self._finishing = self._finishing, None
         if finishing is None:
             return False
-        if self.creator.idempotency_key == finishing.idempotency_key:
+        what = _described(finishing.request)
+        if self.creator.idempotency_key != finishing.idempotency_key:
+            # billing.io refused it: nothing is left to finish.
+            self.banner.show_message(NOT_FINISHED.format(what=what, failure=failure))
+        elif finishing.too_old():
+            self.creator.decline()
+            self.banner.show_message(TOO_OLD.format(what=what))
+        else:
             self._offer(finishing, RESUME_AGAIN.format(failure=failure))
-        else:  # billing.io refused it: nothing is left to finish
-            self.banner.show_message(failure)
         return True
 
     @Slot(str)
@@ -817,8 +843,8 @@ class MainWindow(QMainWindow):
             return
         self.form.clear()
         self.creator.forget_key()
+        self.on_banner_dismissed()  # an offer on show is declined; one covered comes back
         self.banner.clear()
-        self.on_banner_dismissed()  # an offer to finish an earlier create is declined too
         self.form.focus_amount()
         # Between links nobody sees the last customer's code: not the next customer on
         # this screen (who could pay the old amount), nor on the customer display, which

@@ -16,6 +16,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from linkdesk.core import pending
 from linkdesk.core.errors import FieldError
 from linkdesk.core.links import Environment, LinkRequest
 from linkdesk.core.pending import PendingJournal
@@ -448,3 +449,71 @@ def test_a_damaged_journal_does_not_stop_a_create(qtbot, open_window, data_servi
     qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
     assert not window.banner.isVisible()
     qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)
+
+
+def test_a_rate_limited_finish_is_offered_again_and_kept(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    """A 429 says nothing of what the earlier run's request made: the key is kept."""
+    pending_for(journal_path, emulator, api_key)
+    window = open_data_window(qtbot, open_window, data_services)
+    offered(qtbot, window)
+    emulator.add_fault("429", count=20, route=LINKS, seconds=0.01)
+    qtbot.mouseClick(window.banner.action_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.creator.busy, timeout=10_000)
+    offered(qtbot, window)
+    assert window.creator.idempotency_key == "key-from-last-run"
+    assert journal_path.exists()
+    emulator.clear_faults()
+    finish(qtbot, window)
+    assert emulator.links_created(api_key) == 1
+
+
+def test_an_offer_left_until_billing_io_forgets_its_key_is_not_sent(
+    qtbot, open_window, data_services, emulator, api_key, journal_path, monkeypatch
+):
+    pending_for(journal_path, emulator, api_key)
+    window = open_data_window(qtbot, open_window, data_services)
+    offered(qtbot, window)
+    later = pending.utc_now() + timedelta(hours=23, minutes=1)
+    monkeypatch.setattr(pending, "utc_now", lambda: later)
+    qtbot.mouseClick(window.banner.action_button, Qt.MouseButton.LeftButton)
+    assert window.banner.text().startswith("The $12.50 link (Haircut) is too old to finish")
+    assert not window.banner.action_button.isVisible()
+    assert not window.creator.busy
+    assert emulator.links_created(api_key) == 0
+    qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)
+
+
+@pytest.mark.parametrize("how", ["close button", "esc"])
+def test_another_message_over_the_offer_closed_brings_the_offer_back(
+    qtbot, open_window, data_services, emulator, api_key, journal_path, how
+):
+    pending_for(journal_path, emulator, api_key)
+    window = open_data_window(qtbot, open_window, data_services)
+    offered(qtbot, window)
+    window.banner.show_message("The demo could not start on this computer.")  # say
+    if how == "esc":
+        qtbot.keyClick(window.form.amount, Qt.Key.Key_Escape)
+    else:
+        qtbot.mouseClick(window.banner.close_button, Qt.MouseButton.LeftButton)
+    offered(qtbot, window)
+    assert window.creator.idempotency_key == "key-from-last-run"
+    assert journal_path.exists()
+
+
+def test_the_link_of_a_cancelled_finish_ends_the_offer(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key)
+    window = open_data_window(qtbot, open_window, data_services)
+    offered(qtbot, window)
+    emulator.add_fault("hang", route=LINKS, seconds=1.0)
+    qtbot.mouseClick(window.banner.action_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: emulator.request_count(LINKS) == 1, timeout=10_000)
+    qtbot.keyClick(window.form.cancel_button, Qt.Key.Key_Escape)  # Cancel
+    offered(qtbot, window)  # offered again while its answer may still come
+    qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)  # it came
+    assert not window.banner.action_button.isVisible()
+    assert window.creator.idempotency_key is None
+    assert emulator.links_created(api_key) == 1
