@@ -97,7 +97,7 @@ def test_a_create_never_answered_is_finished_after_a_restart_without_a_second_li
     link = second.result.link
     assert (link.amount_usd, link.description) == (Decimal("29.99"), "Table 4")
     assert emulator.links_created(api_key) == 1
-    assert not journal_path.exists()
+    qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)
     assert not second.banner.isVisible()
 
 
@@ -178,7 +178,7 @@ def test_a_finish_that_fails_again_is_offered_again(
     assert journal_path.exists()
     finish(qtbot, window)
     assert emulator.links_created(api_key) == 1
-    assert not journal_path.exists()
+    qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)
 
 
 def test_a_window_killed_mid_create_is_finished_by_the_next_start(
@@ -211,7 +211,7 @@ def test_a_window_killed_mid_create_is_finished_by_the_next_start(
     finish(qtbot, window)
     assert window.result.link.amount_usd == Decimal("18.40")
     assert emulator.links_created(api_key) == 1
-    assert not journal_path.exists()
+    qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)
 
 
 def test_a_link_that_comes_while_the_window_closes_is_offered_at_the_next_start(
@@ -278,7 +278,7 @@ def test_the_request_is_on_disk_before_it_is_sent_and_gone_once_answered(
     assert Decimal(saved["amount_usd"]) == 7
     assert saved["environment"] == "sandbox"
     qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
-    assert not journal_path.exists()
+    qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)
 
 
 def test_a_refused_create_leaves_nothing_pending(emulator, api_key, factory, tmp_path):
@@ -333,7 +333,7 @@ def test_the_demo_keeps_no_journal(qtbot, open_window, data_services, journal_pa
     enter(qtbot, window, "4")
     qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
     assert window.creator.journal is None
-    assert not journal_path.exists()
+    qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)
 
 
 def test_a_create_that_cannot_be_sent_as_it_was_is_not_offered(
@@ -410,7 +410,7 @@ def test_giving_up_while_billing_io_is_slow_then_closing_leaves_nothing_to_offer
     qtbot.waitUntil(lambda: not window.creator.busy, timeout=10_000)
     qtbot.keyClick(window.form.amount, Qt.Key.Key_Escape)  # start over
     close(qtbot, window)
-    assert not journal_path.exists()
+    qtbot.waitUntil(lambda: not journal_path.exists(), timeout=10_000)
 
 
 def test_a_create_cut_off_by_another_key_is_not_sent_again_with_the_new_one(
