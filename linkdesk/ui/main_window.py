@@ -475,6 +475,8 @@ class MainWindow(QMainWindow):
     def _offer(self, pending: PendingCreate, text: str) -> None:
         self._offered = pending
         self.creator.resume(pending)
+        if self.banner.isVisibleTo(self) and not self.banner.offering:
+            return  # after the message on show, once the cashier closes it
         self.banner.show_message(text, FINISH)
 
     @Slot()
@@ -482,7 +484,7 @@ class MainWindow(QMainWindow):
         """Send the offered create again, with its key: billing.io answers with the link
         it made, or makes it now."""
         pending = self._offered
-        if pending is None or self.creator.busy or self.form.waiting:
+        if pending is None or self.creator.busy or self.form.waiting or self._demo_job:
             return
         self._offered = None
         if pending.too_old():
@@ -548,6 +550,10 @@ class MainWindow(QMainWindow):
         if self.services.start_demo is None:
             self.banner.show_message(DEMO_UNAVAILABLE)
             return
+        # An offer to finish a real key's create is not for the demo: it stays on disk
+        # for the next start with that key.
+        self.creator.decline(forget_on_disk=False)
+        self._withdraw_offer()
         self.banner.clear()
         self._demo_job = self.api.use_demo(self.services.start_demo)
         self.load_methods()
@@ -738,7 +744,7 @@ class MainWindow(QMainWindow):
             # billing.io refused it: nothing is left to finish.
             self.banner.show_message(NOT_FINISHED.format(what=what, failure=failure))
         elif finishing.too_old():
-            self.creator.decline()
+            self.creator.forget_key()  # its key, kept since it failed, and its journal
             self.banner.show_message(TOO_OLD.format(what=what))
         else:
             self._offer(finishing, RESUME_AGAIN.format(failure=failure))

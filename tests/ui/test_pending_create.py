@@ -517,3 +517,34 @@ def test_the_link_of_a_cancelled_finish_ends_the_offer(
     assert not window.banner.action_button.isVisible()
     assert window.creator.idempotency_key is None
     assert emulator.links_created(api_key) == 1
+
+
+def test_the_demo_takes_the_offer_off_and_leaves_it_on_disk(
+    qtbot, open_window, data_services, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key)
+    window = open_data_window(qtbot, open_window, data_services)
+    offered(qtbot, window)
+    window.start_demo()
+    assert not window.banner.isVisible()
+    qtbot.keyClick(window.form.amount, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.demo and window.form.methods_ready, timeout=10_000)
+    assert not window.banner.action_button.isVisible()
+    assert window.creator.idempotency_key is None
+    assert journal_path.exists()  # for the next start with the real key
+
+
+def test_the_offer_waits_for_a_message_already_on_show(
+    qtbot, open_window, data_services, gated_factory, gate, emulator, api_key, journal_path
+):
+    pending_for(journal_path, emulator, api_key)
+    services = dataclasses.replace(data_services, client_factory=gated_factory)
+    window = open_window(services, settle=False)
+    qtbot.waitUntil(lambda: gate.entered.is_set(), timeout=10_000)
+    window.banner.show_message("The recent links cannot be shown.")
+    gate.open()
+    qtbot.waitUntil(lambda: window.creator.resumed is not None, timeout=10_000)
+    assert window.banner.text() == "The recent links cannot be shown."
+    qtbot.mouseClick(window.banner.close_button, Qt.MouseButton.LeftButton)
+    offered(qtbot, window)
+    assert window.creator.idempotency_key == "key-from-last-run"
