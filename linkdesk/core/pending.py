@@ -55,10 +55,11 @@ class PendingCreate:
     environment: Environment
     started_at: datetime
 
-    def too_old(self) -> bool:
+    def too_old(self, now: datetime | None = None) -> bool:
         """Sent longer ago than billing.io remembers its key (or later than now, by a
         clock set back since): sending it again could make a second link."""
-        return not timedelta(0) <= utc_now() - self.started_at <= MAX_AGE
+        age = (utc_now() if now is None else now) - self.started_at
+        return not timedelta(0) <= age <= MAX_AGE
 
     def to_json(self) -> str:
         request = self.request
@@ -152,8 +153,7 @@ class PendingJournal:
         pending = self._read()
         if not isinstance(pending, PendingCreate):
             return None
-        age = self._clock() - pending.started_at
-        if pending.environment is not self.environment or not timedelta(0) <= age <= MAX_AGE:
+        if pending.environment is not self.environment or pending.too_old(self._clock()):
             log.info("the pending create of %s cannot be finished now", pending.started_at)
             return None
         return pending

@@ -470,13 +470,18 @@ class MainWindow(QMainWindow):
             # was (the sync brings its link, if billing.io made it).
             log.info("the create of %s cannot be sent again as it was", pending.started_at)
             return
-        self._offer(pending, RESUME.format(what=_described(pending.request)))
+        self._offer(pending)
 
-    def _offer(self, pending: PendingCreate, text: str) -> None:
+    def _offer(self, pending: PendingCreate, failure: str | None = None) -> None:
+        """Offer to finish `pending` (again, after `failure`)."""
         self._offered = pending
         self.creator.resume(pending)
         if self.banner.isVisibleTo(self) and not self.banner.offering:
             return  # after the message on show, once the cashier closes it
+        if failure is None:
+            text = RESUME.format(what=_described(pending.request))
+        else:
+            text = RESUME_AGAIN.format(failure=failure)
         self.banner.show_message(text, FINISH)
 
     @Slot()
@@ -501,10 +506,11 @@ class MainWindow(QMainWindow):
         """The methods came again: an offer they no longer allow is taken back (it stays
         on disk for a later start)."""
         if self._offered is not None and not self.form.offers(self._offered.request):
-            self.creator.decline(forget_on_disk=False)
             self._withdraw_offer()
 
     def _withdraw_offer(self) -> None:
+        """Take the offer off the screen; it stays on disk for a later start."""
+        self.creator.decline(forget_on_disk=False)
         if self._offered is not None:
             self._offered = None
             self.banner.clear()
@@ -523,7 +529,7 @@ class MainWindow(QMainWindow):
 
     def _show_offer_again(self) -> None:
         if self._offered is not None and not self.banner.isVisibleTo(self):
-            self._offer(self._offered, RESUME.format(what=_described(self._offered.request)))
+            self._offer(self._offered)
 
     def _show_environment(self, environment: Environment, *, demo: bool) -> None:
         self._demo = demo
@@ -552,7 +558,6 @@ class MainWindow(QMainWindow):
             return
         # An offer to finish a real key's create is not for the demo: it stays on disk
         # for the next start with that key.
-        self.creator.decline(forget_on_disk=False)
         self._withdraw_offer()
         self.banner.clear()
         self._demo_job = self.api.use_demo(self.services.start_demo)
@@ -747,7 +752,7 @@ class MainWindow(QMainWindow):
             self.creator.forget_key()  # its key, kept since it failed, and its journal
             self.banner.show_message(TOO_OLD.format(what=what))
         else:
-            self._offer(finishing, RESUME_AGAIN.format(failure=failure))
+            self._offer(finishing, failure)
         return True
 
     @Slot(str)

@@ -63,6 +63,21 @@ def offered(qtbot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: window.banner.action_button.isVisible(), timeout=10_000)
 
 
+def open_offer(qtbot, open_window, services, emulator, api_key, journal_path) -> MainWindow:
+    """A window offering to finish the create `pending_for` leaves on disk."""
+    pending_for(journal_path, emulator, api_key)
+    window = open_data_window(qtbot, open_window, services)
+    offered(qtbot, window)
+    return window
+
+
+def open_held(qtbot, open_window, services, gated_factory, gate) -> MainWindow:
+    """A window whose API thread waits at `gate`: nothing has come back yet."""
+    window = open_window(dataclasses.replace(services, client_factory=gated_factory), settle=False)
+    qtbot.waitUntil(lambda: gate.entered.is_set(), timeout=10_000)
+    return window
+
+
 def finish(qtbot, window: MainWindow) -> None:
     """Press the offer's button, and wait for the link on show."""
     previous = window.result.link
@@ -122,9 +137,7 @@ def test_the_offer_is_sent_as_it_was_and_leaves_the_form_alone(
 def test_declining_the_offer_forgets_it(
     qtbot, open_window, data_services, emulator, api_key, journal_path, how
 ):
-    pending_for(journal_path, emulator, api_key)
-    window = open_data_window(qtbot, open_window, data_services)
-    offered(qtbot, window)
+    window = open_offer(qtbot, open_window, data_services, emulator, api_key, journal_path)
     if how == "esc":
         qtbot.keyClick(window.form.amount, Qt.Key.Key_Escape)
     else:
@@ -137,9 +150,7 @@ def test_declining_the_offer_forgets_it(
 def test_typing_leaves_the_offer_and_another_link_takes_its_place(
     qtbot, open_window, data_services, emulator, api_key, journal_path
 ):
-    pending_for(journal_path, emulator, api_key)
-    window = open_data_window(qtbot, open_window, data_services)
-    offered(qtbot, window)
+    window = open_offer(qtbot, open_window, data_services, emulator, api_key, journal_path)
     qtbot.keyClicks(window.form.amount, "9")
     assert window.banner.action_button.isVisible()  # typing is not an answer to it
     assert window.creator.idempotency_key == "key-from-last-run"
@@ -154,9 +165,7 @@ def test_what_the_cashier_typed_before_the_offer_stays(
     qtbot, open_window, data_services, gated_factory, gate, emulator, api_key, journal_path
 ):
     pending_for(journal_path, emulator, api_key)
-    services = dataclasses.replace(data_services, client_factory=gated_factory)
-    window = open_window(services, settle=False)
-    qtbot.waitUntil(lambda: gate.entered.is_set(), timeout=10_000)
+    window = open_held(qtbot, open_window, data_services, gated_factory, gate)
     qtbot.keyClicks(window.form.amount, "5")
     gate.open()
     offered(qtbot, window)
@@ -166,9 +175,7 @@ def test_what_the_cashier_typed_before_the_offer_stays(
 def test_a_finish_that_fails_again_is_offered_again(
     qtbot, open_window, data_services, emulator, api_key, journal_path
 ):
-    pending_for(journal_path, emulator, api_key)
-    window = open_data_window(qtbot, open_window, data_services)
-    offered(qtbot, window)
+    window = open_offer(qtbot, open_window, data_services, emulator, api_key, journal_path)
     emulator.add_fault("drop_mid_body", count=4, route=LINKS)
     qtbot.mouseClick(window.banner.action_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.creator.busy, timeout=10_000)
@@ -427,9 +434,7 @@ def test_a_create_cut_off_by_another_key_is_not_sent_again_with_the_new_one(
 def test_alt_n_finishes_the_offer_from_the_keyboard(
     qtbot, open_window, data_services, emulator, api_key, journal_path
 ):
-    pending_for(journal_path, emulator, api_key)
-    window = open_data_window(qtbot, open_window, data_services)
-    offered(qtbot, window)
+    window = open_offer(qtbot, open_window, data_services, emulator, api_key, journal_path)
     qtbot.keyClick(window.form.amount, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: window.result.link is not None, timeout=10_000)
     assert window.result.link.amount_usd == Decimal("12.50")
@@ -455,9 +460,7 @@ def test_a_rate_limited_finish_is_offered_again_and_kept(
     qtbot, open_window, data_services, emulator, api_key, journal_path
 ):
     """A 429 says nothing of what the earlier run's request made: the key is kept."""
-    pending_for(journal_path, emulator, api_key)
-    window = open_data_window(qtbot, open_window, data_services)
-    offered(qtbot, window)
+    window = open_offer(qtbot, open_window, data_services, emulator, api_key, journal_path)
     emulator.add_fault("429", count=20, route=LINKS, seconds=0.01)
     qtbot.mouseClick(window.banner.action_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.creator.busy, timeout=10_000)
@@ -472,9 +475,7 @@ def test_a_rate_limited_finish_is_offered_again_and_kept(
 def test_an_offer_left_until_billing_io_forgets_its_key_is_not_sent(
     qtbot, open_window, data_services, emulator, api_key, journal_path, monkeypatch
 ):
-    pending_for(journal_path, emulator, api_key)
-    window = open_data_window(qtbot, open_window, data_services)
-    offered(qtbot, window)
+    window = open_offer(qtbot, open_window, data_services, emulator, api_key, journal_path)
     later = pending.utc_now() + timedelta(hours=23, minutes=1)
     monkeypatch.setattr(pending, "utc_now", lambda: later)
     qtbot.mouseClick(window.banner.action_button, Qt.MouseButton.LeftButton)
@@ -489,9 +490,7 @@ def test_an_offer_left_until_billing_io_forgets_its_key_is_not_sent(
 def test_another_message_over_the_offer_closed_brings_the_offer_back(
     qtbot, open_window, data_services, emulator, api_key, journal_path, how
 ):
-    pending_for(journal_path, emulator, api_key)
-    window = open_data_window(qtbot, open_window, data_services)
-    offered(qtbot, window)
+    window = open_offer(qtbot, open_window, data_services, emulator, api_key, journal_path)
     window.banner.show_message("The demo could not start on this computer.")  # say
     if how == "esc":
         qtbot.keyClick(window.form.amount, Qt.Key.Key_Escape)
@@ -505,9 +504,7 @@ def test_another_message_over_the_offer_closed_brings_the_offer_back(
 def test_the_link_of_a_cancelled_finish_ends_the_offer(
     qtbot, open_window, data_services, emulator, api_key, journal_path
 ):
-    pending_for(journal_path, emulator, api_key)
-    window = open_data_window(qtbot, open_window, data_services)
-    offered(qtbot, window)
+    window = open_offer(qtbot, open_window, data_services, emulator, api_key, journal_path)
     emulator.add_fault("hang", route=LINKS, seconds=1.0)
     qtbot.mouseClick(window.banner.action_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: emulator.request_count(LINKS) == 1, timeout=10_000)
@@ -522,9 +519,7 @@ def test_the_link_of_a_cancelled_finish_ends_the_offer(
 def test_the_demo_takes_the_offer_off_and_leaves_it_on_disk(
     qtbot, open_window, data_services, emulator, api_key, journal_path
 ):
-    pending_for(journal_path, emulator, api_key)
-    window = open_data_window(qtbot, open_window, data_services)
-    offered(qtbot, window)
+    window = open_offer(qtbot, open_window, data_services, emulator, api_key, journal_path)
     window.start_demo()
     assert not window.banner.isVisible()
     qtbot.keyClick(window.form.amount, Qt.Key.Key_Escape)
@@ -538,9 +533,7 @@ def test_the_offer_waits_for_a_message_already_on_show(
     qtbot, open_window, data_services, gated_factory, gate, emulator, api_key, journal_path
 ):
     pending_for(journal_path, emulator, api_key)
-    services = dataclasses.replace(data_services, client_factory=gated_factory)
-    window = open_window(services, settle=False)
-    qtbot.waitUntil(lambda: gate.entered.is_set(), timeout=10_000)
+    window = open_held(qtbot, open_window, data_services, gated_factory, gate)
     window.banner.show_message("The recent links cannot be shown.")
     gate.open()
     qtbot.waitUntil(lambda: window.creator.resumed is not None, timeout=10_000)
